@@ -1,0 +1,1 @@
+"""autograde: a trusted grader for untrusted student code."""

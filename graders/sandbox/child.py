@@ -1,0 +1,370 @@
+"""The only code that imports student code. It runs inside the sandbox and speaks `wire` on its stdin/stdout.
+
+Started once per grading slot as `python -I -S child.py SITE_PACKAGES`, it imports numpy and torch (one
+thread, no op run, so forking stays safe), then serves requests: for each submission it forks a worker that
+drops privileges, imports the student module and runs the requested calls, sending one frame per call.
+This process (the zygote) enforces each call's wall-clock limit; when a worker hangs or dies, the call is
+reported and a fresh worker resumes at the next call, so one bad call costs one check.
+
+Of the grader's code only `wire` is importable here; the reference, the suites and the hidden expected
+values never are.
+"""
+import os
+import select
+import signal
+import sys
+import time
+
+sys.path.append(sys.argv[1])                       # site-packages: numpy, torch, ...
+sys.path.append(os.path.dirname(os.path.abspath(__file__)))
+
+import numpy as np                                  # noqa: E402
+import torch                                        # noqa: E402
+import wire                                         # noqa: E402
+import tracemalloc                                  # noqa: E402
+from torch.utils._python_dispatch import TorchDispatchMode   # noqa: E402
+from torch.utils.flop_counter import FlopCounterMode         # noqa: E402  (slow to import: done once here)
+
+torch.set_num_threads(1)
+IMPORT_TIMEOUT_S = 20.0
+STREAM_CAP = 8 * 2**20                             # bytes of stdout/stderr a worker may write (RLIMIT_FSIZE)
+
+
+# ----------------------------------------------------------------------------------------- the worker side
+def _feature_map(name: str, params: dict):
+    """Feature maps a check may hand to student code (trusted code of ours, not the reference)."""
+    if name == "elu_plus_one":                       # Katharopoulos et al. 2020
+        return lambda X: torch.nn.functional.elu(X) + 1
+    if name == "exp_linear":                         # phi(x) = exp(x A): positive, L = A.shape[1]
+        A = torch.from_numpy(params["A"])
+        return lambda X: torch.exp(X @ A.to(X.dtype))
+    raise ValueError(f"unknown feature map {name!r}")
+
+
+def _resolve(value):
+    """Call arguments arrive as plain data: arrays become float64/int64 tensors, names become objects."""
+    if isinstance(value, np.ndarray):
+        return torch.from_numpy(value)
+    if isinstance(value, wire.Named):
+        if value.kind == "generator":
+            return torch.Generator().manual_seed(int(value.params["seed"]))
+        if value.kind == "feature_map":
+            return _feature_map(value.params["name"], value.params)
+        raise ValueError(f"unknown named value {value.kind!r}")
+    if isinstance(value, list):
+        return [_resolve(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_resolve(v) for v in value)
+    return value
+
+
+def _plain(value, depth=0):
+    """A student's return value -> plain data. Anything else is sent as Unsupported(type name)."""
+    if depth > 8:
+        return wire.Unsupported("deeply nested value")
+    if isinstance(value, torch.Tensor):
+        tensor = value.as_subclass(torch.Tensor).detach()
+        if tensor.is_complex() or tensor.layout != torch.strided or tensor.device.type != "cpu":
+            return wire.Unsupported(f"tensor ({tensor.dtype}, {tensor.layout}, {tensor.device})")
+        return tensor.contiguous().numpy().copy()
+    if isinstance(value, np.ndarray):
+        return np.asarray(value).view(np.ndarray).copy()
+    if type(value) in (bool, int, float, str) or value is None or isinstance(value, np.generic):
+        return value
+    if type(value) in (list, tuple):
+        return type(value)(_plain(v, depth + 1) for v in value)
+    if type(value) is dict:
+        return {str(k): _plain(v, depth + 1) for k, v in value.items()}
+    return wire.Unsupported(type(value).__name__)
+
+
+def _student_traceback(error: BaseException, root: str) -> str:
+    """The exception with the student's own frames only."""
+    import traceback
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith(root)]
+    lines = [f'  File "{os.path.relpath(f.filename, root)}", line {f.lineno}, in {f.name}\n    {f.line}'
+             for f in frames[-5:]]
+    message = f"{type(error).__name__}: {error}"[:2000]
+    return "\n".join(lines + [message]) if lines else message
+
+
+class _ElementCounter(TorchDispatchMode):
+    """Adds up the elements of every aten op's outputs: sees broadcasting, which FLOP counters miss."""
+    def __init__(self):
+        super().__init__()
+        self.elements = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        for t in (out if isinstance(out, (tuple, list)) else (out,)):
+            if isinstance(t, torch.Tensor):
+                self.elements += t.numel()
+        return out
+
+
+def _run_measured(function, args, kwargs):
+    """Run once while counting torch FLOPs, elements produced and numpy's peak traced bytes."""
+    counter = _ElementCounter()
+    tracemalloc.start()
+    with FlopCounterMode(display=False) as flops, counter:
+        value = function(*args, **kwargs)
+    numpy_peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return value, {"flops": float(flops.get_total_flops()), "elements": float(counter.elements),
+                   "numpy_peak_bytes": float(numpy_peak)}
+
+
+def _run_call(module, call, root):
+    name = call["function"]
+    function = getattr(module, name, None)
+    if not callable(function):
+        return {"status": "missing", "error": f"no function named {name}"}
+    args = [_resolve(a) for a in call.get("args", ())]
+    kwargs = {k: _resolve(v) for k, v in call.get("kwargs", {}).items()}
+    seed = int(call.get("seed", 0))
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+    import random
+    random.seed(seed)
+    start = time.perf_counter()
+    try:
+        if call.get("measure_cost"):
+            value, cost = _run_measured(function, args, kwargs)
+        else:
+            value, cost = function(*args, **kwargs), {}
+    except BaseException as error:                  # noqa: B902 - SystemExit included: it is the student's
+        return {"status": "error", "error": _student_traceback(error, root),
+                "seconds": time.perf_counter() - start}
+    cost["seconds"] = time.perf_counter() - start
+    return {"status": "returned", "value": _plain(value), "cost": cost, "seconds": cost["seconds"]}
+
+
+def _drop_privileges(limits):
+    import resource
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (STREAM_CAP, STREAM_CAP))
+    resource.setrlimit(resource.RLIMIT_AS, (limits["address_space"],) * 2)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+    uid = limits.get("uid")
+    if uid is not None and os.getuid() == 0:
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+        resource.setrlimit(resource.RLIMIT_NPROC, (limits["processes"],) * 2)
+
+
+def _import_student(request):
+    """Import the student's module from its folder (a .py file, or a notebook converted to one by the grader)."""
+    import importlib.util
+    root = request["dir"]
+    path = os.path.join(root, request["module"])
+    sys.path.insert(0, root)
+    spec = importlib.util.spec_from_file_location(os.path.splitext(request["module"])[0], path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _worker(request, start, out_fd):
+    """In the forked child: never returns."""
+    write = os.write                                   # bound before student code can patch anything
+
+    def send(body):
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:                      # noqa: B902 - a student may have broken it
+                pass
+        data = memoryview(_frame(body))
+        while data:
+            data = data[write(out_fd, data):]
+    try:
+        os.closerange(3, out_fd)                       # the zygote's own channel stays out of reach
+        os.closerange(out_fd + 1, 4096)
+        os.setsid()
+        for fd, name in ((1, "stdout"), (2, "stderr")):
+            os.dup2(os.open(os.path.join(request["capture"], name), os.O_WRONLY | os.O_APPEND), fd)
+        _drop_privileges(request["limits"])
+        os.chdir(request["dir"])
+        try:
+            module = _import_student(request) if request["module"] else None
+        except BaseException as error:                 # noqa: B902
+            send({"event": "import-error", "error": _student_traceback(error, request["dir"])})
+            os._exit(0)
+        answers = getattr(module, "ANSWERS", None)
+        send({"event": "ready", "answers": _plain(answers) if isinstance(answers, dict) else None})
+        for index in range(start, len(request["calls"])):
+            result = _run_call(module, request["calls"][index], request["dir"])
+            send(dict(result, call=index))
+    except BaseException as error:                     # noqa: B902 - report, never raise in a fork
+        try:
+            send({"event": "worker-error", "error": f"{type(error).__name__}: {error}"[:500]})
+        except BaseException:                          # noqa: B902
+            pass
+    os._exit(0)
+
+
+def _frame(body) -> bytes:
+    frame = wire.encode_frame(body)
+    return len(frame).to_bytes(4, "big") + frame
+
+
+# ----------------------------------------------------------------------------------------- the zygote side
+class _Pipe:
+    """Reads length-prefixed frames from a worker with a deadline."""
+    def __init__(self, fd):
+        self.fd, self.buffer = fd, b""
+
+    def _fill(self, n, deadline):
+        while len(self.buffer) < n:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([self.fd], [], [], remaining)[0]:
+                raise TimeoutError
+            chunk = os.read(self.fd, 1 << 20)
+            if not chunk:
+                raise EOFError
+            self.buffer += chunk
+
+    def read(self, deadline):
+        self._fill(4, deadline)
+        total = int.from_bytes(self.buffer[:4], "big")
+        if total > wire.MAX_FRAME_BYTES:
+            raise wire.WireError("oversized frame")
+        self._fill(4 + total, deadline)
+        frame, self.buffer = self.buffer[4:4 + total], self.buffer[4 + total:]
+        return wire.decode_frame(frame)
+
+
+def _kill_slot(uid):
+    """Kill every process of the slot's user: the worker and anything it left behind."""
+    if uid is None or os.getuid() != 0:
+        return
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setuid(uid)
+            os.kill(-1, signal.SIGKILL)
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def _reap(pid, grace_s=1.0):
+    """Wait briefly for a worker to end on its own, then kill it. Returns how it ended, in words."""
+    deadline = time.monotonic() + grace_s
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.01)
+    else:
+        for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+            try:
+                kill()
+            except ProcessLookupError:
+                pass
+        _, status = os.waitpid(pid, 0)
+        return "the process closed the grader's channel"
+    if os.WIFSIGNALED(status):
+        name = signal.Signals(os.WTERMSIG(status)).name
+        return f"the process was killed by {name}" + (" (out of memory?)" if name == "SIGKILL" else "")
+    return f"the process exited with code {os.WEXITSTATUS(status)}"
+
+
+def _start_worker(request, first_call):
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        _worker(request, first_call, w)
+    os.close(w)
+    return pid, _Pipe(r)
+
+
+def _relay(pipe, pid, request, ready, reply):
+    """Forward one worker's frames. Returns the index of the call it stopped at (None if the import failed)."""
+    calls, first = request["calls"], request["first_call"]
+    try:
+        message = pipe.read(time.monotonic() + IMPORT_TIMEOUT_S)
+    except TimeoutError:
+        reply({"event": "import-error", "error": f"importing took longer than {IMPORT_TIMEOUT_S:.0f} s"})
+        return None
+    except (EOFError, wire.WireError):
+        reply({"event": "import-error", "error": f"while importing, {_reap(pid)}"})
+        return None
+    if message.get("event") != "ready":
+        reply(message)
+        return None
+    if not ready:
+        reply(message)
+    for index in range(first, len(calls)):
+        limit = float(calls[index].get("timeout_s", 10))
+        try:
+            message = pipe.read(time.monotonic() + limit)
+            if message.get("call") != index:
+                raise wire.WireError("the worker sent a frame out of order")
+        except TimeoutError:
+            reply({"call": index, "status": "timeout", "error": f"did not return within {limit:g} s"})
+            return index
+        except (EOFError, wire.WireError):
+            reply({"call": index, "status": "crashed", "error": f"during this call, {_reap(pid)}"})
+            return index
+        reply(message)
+    return len(calls)
+
+
+def _serve(request, reply):
+    """Run all calls of one request; after a call that hangs or dies, a fresh worker resumes at the next."""
+    uid, first, ready = request["limits"].get("uid"), 0, False
+    while first is not None and (not ready or first < len(request["calls"])):
+        pid, pipe = _start_worker(request, first)
+        try:
+            stopped = _relay(pipe, pid, dict(request, first_call=first), ready, reply)
+        finally:
+            os.close(pipe.fd)
+            _kill_group(pid)
+            _kill_slot(uid)
+        ready = stopped is not None
+        first = None if stopped is None else stopped + 1
+
+
+def _kill_group(pid):
+    for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+        try:
+            kill()
+        except ProcessLookupError:
+            pass
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+
+
+def _warm_up():
+    """The first op under a dispatch mode imports ~800 modules (torch._dynamo, sympy): do it once, before
+    any fork. One thread, so no OpenMP pool exists for a forked worker to deadlock on."""
+    with FlopCounterMode(display=False), _ElementCounter():
+        torch.ones(2, 2) @ torch.ones(2, 2)
+
+
+def main():
+    _warm_up()
+    # The protocol moves off fds 0/1 so that nothing printed can be mistaken for a frame.
+    requests, replies = os.fdopen(os.dup(0), "rb"), os.fdopen(os.dup(1), "wb")
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(2, 1)
+    reply = lambda body: wire.write_frame(replies, body)
+    wire.write_frame(replies, {"event": "started", "torch": torch.__version__})
+    while True:
+        try:
+            request = wire.read_frame(requests)
+        except EOFError:
+            return
+        _serve(request, reply)
+        reply({"event": "done"})
+
+
+if __name__ == "__main__":
+    main()
