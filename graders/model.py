@@ -73,6 +73,7 @@ class Call:
     kwargs: dict[str, Any] = field(default_factory=dict)
     measure_cost: bool = False               # count FLOPs / elements / numpy bytes while it runs
     timeout_s: float = 10.0
+    seed: int = 0                            # torch, numpy and random are seeded with it before the call
 
 
 @dataclass(frozen=True)

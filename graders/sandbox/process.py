@@ -14,7 +14,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -24,7 +24,7 @@ from .layers import CGROUP_ROOT, Limits, available_layers, child_command
 
 __all__ = ["Sandbox", "RunResult"]
 
-_CHILD_FILES = (Path(__file__).with_name("child.py"), Path(wire.__file__))
+_CHILD_FILES = (Path(__file__).with_name("child.py"), Path(__file__).with_name("named.py"), Path(wire.__file__))
 START_TIMEOUT_S = 60.0
 STREAM_SHOWN = 20_000                    # characters of stdout/stderr kept for the report
 
@@ -169,7 +169,7 @@ class Sandbox:
         folder, inside = self._stage(submission)
         request = {"dir": inside, "module": module, "capture": f"{inside}.capture",
                    "limits": self.limits.for_slot(self.slot, self.layers),
-                   "calls": [dict(asdict(c), args=list(c.args)) for c in calls]}
+                   "calls": [_call_message(c) for c in calls]}
         try:
             replies = self._exchange(request, calls)
         finally:
@@ -195,6 +195,11 @@ class Sandbox:
             why = "ran out of memory" if killed_for_memory else f"stopped responding ({type(problem).__name__})"
             replies.append({"event": "sandbox-lost", "error": f"the sandbox {why}; remaining calls were not run"})
             return replies
+
+
+def _call_message(call: Call) -> dict:
+    return {"function": call.function, "args": list(call.args), "kwargs": dict(call.kwargs),
+            "measure_cost": call.measure_cost, "timeout_s": call.timeout_s, "seed": call.seed}
 
 
 def _read_capped(path: Path) -> str:

@@ -1,0 +1,64 @@
+"""One submission through the pipeline: load -> sandbox -> plain data -> trusted checks -> score."""
+from __future__ import annotations
+
+import time
+import traceback
+from typing import Any, Mapping
+
+from .checks import Check, decide
+from .model import Outcome, Status, Submission, SubmissionError, SubmissionResult, Verdict
+from .sandbox import RunResult, Sandbox
+from .score import answer_shown, score_check, score_question, submission_result
+from .suite import Suite
+
+__all__ = ["grade_submission"]
+
+
+def _selected(suite: Suite, public_only: bool, question: str | None) -> list[tuple[Any, list[Check]]]:
+    return [(q, [c for c in q.checks if c.visibility == "visible" or not public_only])
+            for q in suite.questions if question in (None, q.id)]
+
+
+def _run(submission: Submission, calls: list, sandbox: Sandbox) -> RunResult:
+    if submission.code_file is None:
+        missing = Outcome(Status.MISSING, error="no code file")
+        return RunResult(tuple(missing for _ in calls), None, (), "", "", 0.0)
+    return sandbox.run(submission, calls, submission.code_file)
+
+
+def _submission_errors(suite: Suite, submission: Submission, run: RunResult) -> list[SubmissionError]:
+    errors = [SubmissionError("bad-answers-file", p) for p in submission.problems]
+    if submission.code_file is None:
+        errors.append(SubmissionError("missing-code", f"No code file found: name it {suite.code_file}."))
+    return errors + list(run.errors)
+
+
+def _judge(check: Check, outcomes, answers: Mapping[str, Any], faults: list[SubmissionError]) -> Verdict:
+    """A judge that raises is a grader fault: recorded, never blamed on the student."""
+    try:
+        return decide(check, outcomes, answers)
+    except Exception:                                               # noqa: BLE001
+        faults.append(SubmissionError("grader-fault", f"{check.name}: {traceback.format_exc(limit=3)}"))
+        return Verdict(Status.MANUAL, None, "The grader could not decide this check; course staff will review it.")
+
+
+def grade_submission(suite: Suite, submission: Submission, sandbox: Sandbox, *, public_only: bool = False,
+                     question: str | None = None) -> SubmissionResult:
+    start = time.perf_counter()
+    selected = _selected(suite, public_only, question)
+    calls = [call for _, checks in selected for check in checks for call in check.calls + check.support_calls]
+    run = _run(submission, calls, sandbox)
+    answers = {**(run.answers or {}), **submission.answers}        # answers.yaml wins over ANSWERS in code
+    faults: list[SubmissionError] = []
+    questions, offset = [], 0
+    for q, checks in selected:
+        results = []
+        for check in checks:
+            used = len(check.calls) + len(check.support_calls)
+            outcomes, offset = run.outcomes[offset:offset + used], offset + used
+            results.append(score_check(check, _judge(check, outcomes, answers, faults)))
+        questions.append(score_question(q, results, answer_shown(q, answers)))
+    return submission_result(suite, submission.id, questions,
+                             errors=tuple(_submission_errors(suite, submission, run) + faults),
+                             elapsed_s=round(time.perf_counter() - start, 4), student_s=round(run.student_s, 4),
+                             stdout=run.stdout, stderr=run.stderr, sandbox_layers=sandbox.layers)

@@ -1,0 +1,1 @@
+"""One suite per assignment, each reading top to bottom like the homework."""

@@ -1,0 +1,310 @@
+"""Suite for homework problem 1, kernelized linear attention (spec: assignment `kernel_attention`).
+
+Invariants over layouts: phi(X) phi(Y)^T rather than a column order, causality by perturbing the future,
+cost growth measured at several N, frequency statistics with tolerances from the sample size. Expected
+values come from `reference.kernel_attention`, computed here, never in the student's process.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from reference import kernel_attention as ref
+from reference import kernel_attention_mistakes as wrong
+
+from ..checks import Mistake, answer, returns, satisfies
+from ..compare import Tolerance, as_array, compare_arrays, describe
+from ..cost import grows_like
+from ..model import Call, Status, Verdict
+from ..sampling import frequency_statistics
+from ..suite import build_suite
+from ..wire import Named
+from .kernel_attention_answers import ANSWER_CHECKS
+
+ELU = Named("feature_map", {"name": "elu_plus_one"})
+TOLERANCE = Tolerance(rtol=1e-6, atol=1e-9)
+
+
+# ------------------------------------------------------------------------------------------------ inputs
+def qkv(seed: int, N: int = 12, D: int = 4, M: int = 3, scale: float = 0.5) -> tuple[np.ndarray, ...]:
+    rng = np.random.default_rng(seed)
+    return tuple(scale * rng.standard_normal(shape) for shape in ((N, D), (N, D), (N, M)))
+
+
+def exp_linear(seed: int, D: int, L: int) -> Named:
+    A = 0.3 * np.random.default_rng(seed).standard_normal((D, L))
+    return Named("feature_map", {"name": "exp_linear", "A": A})
+
+
+def frequencies(seed: int, D: int, D_random: int) -> np.ndarray:
+    """W with rows ~ N(0, I / sigma^2), sigma^2 = sqrt(D): what softmax attention needs."""
+    return np.random.default_rng(seed).standard_normal((D_random, D)) / D ** 0.25
+
+
+def attention_call(function: str, *args, causal: bool = False, measure_cost: bool = False) -> Call:
+    return Call(function, args, {"causal": causal}, measure_cost=measure_cost, timeout_s=20 if measure_cost else 10)
+
+
+# ------------------------------------------------------------------------------------------------ eq. 3
+softmax_checks = [
+    returns("matches eq. 3 on random inputs", 1.25,
+            [attention_call("softmax_attention", *qkv(s, N=9 + s, D=4 + s, M=3)) for s in (1, 2)],
+            ref.softmax_attention, tolerance=TOLERANCE,
+            mistakes=[Mistake("missing-sqrt-d-scaling", wrong.softmax_without_scaling,
+                              "The logits are Q_i K_j^T without the 1/sqrt(D) of eq. 3."),
+                      Mistake("softmax-wrong-axis", wrong.softmax_over_keys_axis,
+                              "Each row i is normalised over the keys j (dim 1); yours sums over the queries.")]),
+    returns("applies the causal mask (keys j <= i only)", 1.0,
+            [attention_call("softmax_attention", *qkv(s, N=10, D=4, M=2), causal=True) for s in (3, 4)],
+            ref.softmax_attention, tolerance=TOLERANCE,
+            mistakes=[Mistake("mask-wrong-direction", wrong.softmax_mask_reversed,
+                              "Causal attention keeps keys j <= i and masks the future j > i; yours masks the past.")]),
+    returns("stays finite and exact for logits near 1000", 0.75,
+            [attention_call("softmax_attention", *qkv(5, N=8, D=4, M=3, scale=25.0)),
+             attention_call("softmax_attention", *qkv(6, N=8, D=4, M=3, scale=25.0), causal=True)],
+            ref.softmax_attention, tolerance=TOLERANCE,
+            on_fail="exp overflows for large logits: subtract each row's maximum logit before exp; "
+                    "the shift cancels between numerator and denominator."),
+]
+
+
+# ------------------------------------------------------------------------------------------------ eq. 4 and 5
+FREQUENCY_CALLS = [Call("sample_frequencies", (8, 4096, sigma_sq), {"generator": Named("generator", {"seed": seed})})
+                   for seed, sigma_sq in ((11, 2.0), (12, 4.0))]
+
+
+def _frequency_matrix(W, sigma_sq) -> Verdict | None:
+    """Shape and type first: W is (D_random, D) = (4096, 8)."""
+    array = as_array(W)
+    if array is None or array.dtype.kind != "f":
+        return Verdict.invalid(f"sample_frequencies should return a float array; got {describe(W)}.")
+    if array.shape == (8, 4096):
+        return Verdict.invalid("W has shape (8, 4096): its rows are the frequencies w_i, so expected (D_random, D) = (4096, 8).")
+    if array.shape != (4096, 8):
+        return Verdict.invalid(f"W has shape {array.shape}; expected (D_random, D) = (4096, 8).")
+    return None
+
+
+def _variance_diagnosis(measured: float, sigma_sq: float) -> tuple[str, str]:
+    for value, note, why in ((sigma_sq, "variance-sigma-squared", "The homework's N(0, sigma^2 I) is a known misprint "
+                              "(from the RFA paper); Bochner's theorem for exp(-||d||^2 / (2 sigma^2)) gives N(0, sigma^-2 I)."),
+                             (sigma_sq ** -2, "variance-sigma-minus-4", "Dividing standard normals by sigma^2 gives "
+                              "variance sigma^-4; divide by sigma = sqrt(sigma_sq)."),
+                             (1.0, "ignores-sigma", "The frequencies must be scaled by 1/sigma.")):
+        if abs(measured - value) <= 0.1 * value:
+            return note, why
+    return "wrong-frequency-variance", "Eq. 5 holds only for w ~ N(0, I / sigma^2)."
+
+
+def judge_frequency_covariance(values) -> Verdict:
+    for W, call in zip(values, FREQUENCY_CALLS):
+        sigma_sq = call.args[2]
+        if (problem := _frequency_matrix(W, sigma_sq)) is not None:
+            return problem
+        s = frequency_statistics(W, 1 / sigma_sq)
+        if not s.covariance_ok:
+            note, why = _variance_diagnosis(s.mean_variance, sigma_sq)
+            low, high = s.variance_interval
+            return Verdict.failed(
+                f"With sigma_sq={sigma_sq:g}, the frequencies have variance {s.mean_variance:.4g} (largest covariance "
+                f"{s.worst_covariance:.3g}); eq. 5 needs I / sigma^2, variance {1 / sigma_sq:.4g} "
+                f"(allowed {low:.4g} to {high:.4g} for 4096 x 8 samples, covariances below {s.covariance_bound:.3g}). {why}",
+                note=note, measured_variance=s.mean_variance)
+    return Verdict.passed()
+
+
+def judge_frequencies_gaussian(values) -> Verdict:
+    for W, call in zip(values, FREQUENCY_CALLS):
+        if (problem := _frequency_matrix(W, call.args[2])) is not None:
+            return problem
+        s = frequency_statistics(W, 1 / call.args[2])
+        if not s.gaussian_ok:
+            return Verdict.failed(
+                f"The frequencies have excess kurtosis {s.excess_kurtosis:.3f} (a Gaussian has 0, within "
+                f"{s.kurtosis_bound:.3f} here) and largest column mean {s.worst_mean:.3g} (bound {s.mean_bound:.3g}). "
+                "Bochner's theorem needs w ~ N(0, I / sigma^2): draw from a normal distribution (e.g. torch.randn).",
+                note="frequencies-not-gaussian")
+    return Verdict.passed()
+
+
+X_FEATURES, Y_FEATURES = (np.random.default_rng(s).standard_normal((n, 4)) for s, n in ((21, 20), (22, 15)))
+W_FEATURES = frequencies(23, D=4, D_random=64)
+FEATURE_CALLS = [Call("random_features", (X, W_FEATURES)) for X in (X_FEATURES, Y_FEATURES)]
+
+
+def judge_feature_products(values) -> Verdict:
+    """phi(X) phi(Y)^T does not depend on the column order, so any fixed order is right."""
+    F_X, F_Y = (as_array(v) for v in values)
+    for F, X in ((F_X, X_FEATURES), (F_Y, Y_FEATURES)):
+        expected_shape = (X.shape[0], 2 * W_FEATURES.shape[0])
+        if F is None or F.shape != expected_shape:
+            shape = describe(values[0] if F is F_X else values[1])
+            return Verdict.invalid(f"random_features(X {X.shape}, W {W_FEATURES.shape}) returned {shape}; "
+                                   f"expected shape (n, 2 D_random) = {expected_shape}.")
+    G = F_X.astype(np.float64) @ F_Y.astype(np.float64).T                            # (20, 15)
+    G_ref = (ref.random_features(*map(torch.from_numpy, (X_FEATURES, W_FEATURES))) @
+             ref.random_features(*map(torch.from_numpy, (Y_FEATURES, W_FEATURES))).T).numpy()
+    verdict = compare_arrays(G, G_ref, TOLERANCE, what="phi(X) phi(Y)^T")
+    if verdict.status is Status.PASSED:
+        return verdict
+    D_random = W_FEATURES.shape[0]
+    norm = float(np.mean(np.sum(F_X.astype(np.float64) ** 2, axis=1)))                # ||phi(x)||^2, should be 1
+    for factor, note, words in ((D_random, "missing-sqrt-scale", "the sqrt(1/D_random) factor is missing"),
+                                (1 / D_random, "scaled-by-one-over-D-random", "the features are scaled by 1/D_random "
+                                 "instead of sqrt(1/D_random)")):
+        if abs(norm - factor) <= 1e-6 * factor:
+            return Verdict.failed(f"||phi_random(x)||^2 is {norm:.4g} instead of 1: {words} (eq. 4).", note=note)
+    return Verdict.failed(f"{verdict.feedback} With eq. 4, phi_random(x) phi_random(y)^T = (1/D_random) "
+                          f"sum_i cos(w_i (x - y)^T); here ||phi_random(x)||^2 averages {norm:.4g} (should be 1).",
+                          note=verdict.note or "feature-products-differ")
+
+
+random_features_checks = [
+    satisfies("frequencies have covariance I / sigma^2", 1.5, FREQUENCY_CALLS, judge_frequency_covariance),
+    satisfies("frequencies are Gaussian with mean 0", 0.5, FREQUENCY_CALLS, judge_frequencies_gaussian),
+    satisfies("phi(X) phi(Y)^T matches eq. 4 (any column order)", 2.0, FEATURE_CALLS, judge_feature_products),
+]
+
+
+# ------------------------------------------------------------------------------------------------ eq. 2
+def elu_cost_call(N: int, causal: bool) -> Call:
+    return attention_call("kernel_attention", *qkv(7, N=N, D=8, M=4), ELU, causal=causal, measure_cost=True)
+
+
+NORMALISER = Mistake("forgot-normaliser", wrong.kernel_attention_unnormalised,
+                     "Each row is divided by phi(Q_i) sum_j phi(K_j)^T: eq. 2 has a denominator.")
+
+kernel_attention_checks = [
+    returns("matches eq. 2 with elu(x)+1 features", 1.5,
+            [attention_call("kernel_attention", *qkv(s, N=12, D=4, M=3), ELU) for s in (31, 32)],
+            ref.kernel_attention, tolerance=TOLERANCE, mistakes=[NORMALISER]),
+    returns("matches eq. 2 when L differs from D", 1.0,
+            [attention_call("kernel_attention", *qkv(33, N=10, D=3, M=2), exp_linear(34, D=3, L=5))],
+            ref.kernel_attention, tolerance=TOLERANCE, mistakes=[NORMALISER]),
+    grows_like("cost grows linearly in N", 1.5, lambda N: elu_cost_call(N, causal=False), exponent=1,
+               what="your kernel attention", concept="Compute sum_j phi(K_j)^T V_j (L x M) once and reuse it for "
+               "every query (eq. 2); never form the N x N matrix phi(Q) phi(K)^T."),
+]
+
+
+# ------------------------------------------------------------------------------------------------ random-feature attention
+RFA_CASES = [(qkv(41, N=12, D=4, M=3), frequencies(42, D=4, D_random=32), False),
+             (qkv(43, N=10, D=4, M=2), frequencies(44, D=4, D_random=16), True)]
+RFA_CALLS = [attention_call("random_feature_attention", Q, K, V, W, causal=c) for (Q, K, V), W, c in RFA_CASES]
+RFA_SUPPORT = [Call("random_features", (X, W)) for (Q, K, _), W, _ in RFA_CASES for X in (Q, K)]
+
+
+def _rfa_from_own_features(case, F_Q, F_K) -> np.ndarray:
+    """What random_feature_attention gives with the student's own phi_random: their random_features bug,
+    already charged on its own question, is not charged again here."""
+    (Q, K, V), W, causal = case
+    sigma_sq = math.sqrt(Q.shape[1])
+    factor = lambda X: np.exp((X * X).sum(axis=1, keepdims=True) / (2 * sigma_sq))      # (n, 1)
+    q, k = (torch.from_numpy(factor(X) * np.asarray(F, dtype=np.float64)) for X, F in ((Q, F_Q), (K, F_K)))
+    return ref.linear_attention(q, k, torch.from_numpy(V), causal).numpy()
+
+
+RFA_MISTAKES = [
+    Mistake("sigma-squared-is-D", wrong.rfa_sigma_sq_is_D,
+            "The factors use sigma^2 = D; the decomposition of exp(q k^T / sqrt(D)) needs sigma^2 = sqrt(D)."),
+    Mistake("missing-key-factor", wrong.rfa_without_key_factor,
+            "The key factor exp(||k||^2 / (2 sigma^2)) is missing. The query factor cancels between numerator and "
+            "denominator; the key factor does not, because it weighs each key differently."),
+    Mistake("factor-missing-2", wrong.rfa_factor_missing_two,
+            "The factors are exp(||x||^2 / sigma^2); expanding ||q - k||^2 gives exp(||x||^2 / (2 sigma^2))."),
+]
+_rfa_matches_reference = returns("", 0, RFA_CALLS, ref.random_feature_attention, tolerance=TOLERANCE,
+                                 mistakes=RFA_MISTAKES).judge
+
+
+def judge_rfa(values, support) -> Verdict:
+    verdict = _rfa_matches_reference(values)
+    if verdict.status is not Status.FAILED or any(s is None for s in support):
+        return verdict
+    own = [_rfa_from_own_features(case, support[2 * i], support[2 * i + 1]) for i, case in enumerate(RFA_CASES)]
+    if all(compare_arrays(v, o, TOLERANCE).status is Status.PASSED for v, o in zip(values, own)):
+        return Verdict.passed("Right, given your own random_features: its mistake is charged on that question only.",
+                              note="follows-from-random-features")
+    return verdict
+
+
+D_RANDOMS = (16, 64, 256, 1024, 4096)
+CONVERGENCE_QKV = qkv(51, N=16, D=4, M=2)
+CONVERGENCE_CALLS = [attention_call("random_feature_attention", *CONVERGENCE_QKV, frequencies(52 + s, 4, d))
+                     for d in D_RANDOMS for s in range(3)]
+
+
+def judge_convergence(values) -> Verdict:
+    """Mean |error| against exact softmax attention should shrink like D_random^(-1/2) (eq. 5's variance)."""
+    exact = ref.softmax_attention(*map(torch.from_numpy, CONVERGENCE_QKV)).numpy()
+    for value in values:
+        if (problem := compare_arrays(value, exact, Tolerance(np.inf, np.inf))).status is not Status.PASSED:
+            return problem
+    errors = np.array([np.mean(np.abs(np.asarray(v, dtype=np.float64) - exact)) for v in values]).reshape(len(D_RANDOMS), -1)
+    error = errors.mean(axis=1)
+    slope = float(np.polyfit(np.log(D_RANDOMS), np.log(np.maximum(error, 1e-300)), 1)[0])
+    evidence = dict(d_random=list(D_RANDOMS), error=[float(e) for e in error], slope=slope)
+    if -0.8 <= slope <= -0.3 and error[-1] < 0.2 * error[0]:
+        return Verdict.passed(f"The error falls like D_random^{slope:.2f}.", **evidence)
+    return Verdict.failed(f"Against exact softmax attention, the mean error goes {error[0]:.3g} -> {error[-1]:.3g} as "
+                          f"D_random grows from {D_RANDOMS[0]} to {D_RANDOMS[-1]} (slope {slope:.2f} on log-log axes); "
+                          "an unbiased estimate (eq. 5) shrinks like D_random^-0.5.", note="does-not-converge", **evidence)
+
+
+rfa_checks = [
+    satisfies("matches the random-feature approximation (eq. 4, sigma^2 = sqrt(D))", 2.5, RFA_CALLS, judge_rfa,
+              support_calls=RFA_SUPPORT),
+    satisfies("approaches softmax attention as D_random grows", 1.5, CONVERGENCE_CALLS, judge_convergence),
+]
+
+
+# ------------------------------------------------------------------------------------------------ eq. 6
+CAUSAL_N, CUT = 16, 7
+_Q, _K, _V = qkv(61, N=CAUSAL_N, D=4, M=3)
+_K2, _V2 = _K.copy(), _V.copy()
+_K2[CUT + 1:], _V2[CUT + 1:] = qkv(62, N=CAUSAL_N - CUT - 1, D=4, M=3)[1:]
+CAUSALITY_CALLS = [attention_call("kernel_attention", _Q, K, V, ELU, causal=True) for K, V in ((_K, _V), (_K2, _V2))]
+
+
+def judge_causality(values) -> Verdict:
+    """Row i may depend only on rows j <= i of K and V: changing rows > CUT must leave rows <= CUT as they were."""
+    first, second = (as_array(v) for v in values)
+    if first is None or second is None or first.shape != second.shape or first.shape != (CAUSAL_N, 3):
+        return Verdict.invalid(f"kernel_attention(..., causal=True) should return shape ({CAUSAL_N}, 3); got {describe(values[0])}.")
+    verdict = compare_arrays(second[:CUT + 1], first[:CUT + 1], Tolerance(1e-9, 1e-12), what=f"rows 0..{CUT}")
+    if verdict.status is Status.PASSED:
+        return verdict
+    return Verdict.failed(f"Changing only rows {CUT + 1}.. of K and V changed earlier output rows: {verdict.feedback} "
+                          "With causal=True, V'_i may use only S_i and Z_i, sums over j <= i (eq. 6).",
+                          note="not-causal")
+
+
+causal_checks = [
+    returns("matches eq. 6 on random inputs", 2.0,
+            [attention_call("kernel_attention", *qkv(63, N=12, D=4, M=3), ELU, causal=True),
+             attention_call("kernel_attention", *qkv(64, N=9, D=3, M=2), exp_linear(65, D=3, L=5), causal=True)],
+            ref.kernel_attention, tolerance=TOLERANCE,
+            mistakes=[Mistake("non-causal-normaliser", wrong.causal_with_full_normaliser,
+                              "The numerator uses S_i but the denominator sums phi(K_j) over all j; eq. 6 divides by phi(Q_i) Z_i, Z_i = sum_{j<=i} phi(K_j)^T."),
+                      Mistake("excludes-current-token", wrong.causal_excluding_current_token,
+                              "The prefix sums stop at j < i; eq. 6 includes the current token, j <= i."),
+                      NORMALISER]),
+    satisfies("row i ignores keys and values after i", 1.0, CAUSALITY_CALLS, judge_causality),
+    grows_like("cost grows linearly in N", 2.0, lambda N: elu_cost_call(N, causal=True), exponent=1,
+               what="your causal attention", concept="Keep running sums S_i and Z_i (eq. 6), e.g. with cumsum; "
+               "a masked N x N matrix is quadratic however it is built."),
+]
+
+
+SUITE = build_suite("kernel_attention", {
+    "gaussian_decomposition": ANSWER_CHECKS["gaussian_decomposition"],
+    "softmax_attention": softmax_checks,
+    "random_features": random_features_checks,
+    "kernel_attention": kernel_attention_checks,
+    "random_feature_attention": rfa_checks,
+    "attention_cost": ANSWER_CHECKS["attention_cost"],
+    "causal_kernel_attention": causal_checks,
+    "causal_cost": ANSWER_CHECKS["causal_cost"],
+})

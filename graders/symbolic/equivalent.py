@@ -1,0 +1,186 @@
+"""Judges for expressions and equations: is the student's expression the reference, in any notation?
+
+Layered decision (three outcomes, undecided is never marked wrong):
+1. structural fast path: after declared substitutions, `answer - reference` cancels to 0 on construction;
+2. numeric: 12 seeded log-uniform points, 50-digit interval arithmetic (`evaluate`);
+3. only when 2 is undecided: `simplify` in a child process with a 2 s budget (`confirm`).
+A wrong answer is then matched against the declared distractors (same engine), else diagnosed (`diagnose`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import sympy
+
+from graders.model import Status, Verdict
+
+from . import confirm
+from .diagnose import diagnose
+from .evaluate import Comparison, Outcome, compare_numerically, sample_points
+from .parse import parse_answer, parse_expression, to_latex
+from .verdicts import Distractor, invalid, read_answer, undecided
+from .vocabulary import Vocabulary
+
+__all__ = ["expression", "equation", "Rules", "parse_rules", "isolate", "decide"]
+
+Judge = Callable[[Any], Verdict]
+Rules = tuple[tuple[sympy.Symbol, sympy.Expr], ...]
+
+
+def parse_rules(substitutions: Sequence[str], vocabulary: Vocabulary) -> Rules:
+    """`("sigma^2 = sqrt(D)", "L = 2 D_random")` -> ((sigma, D**(1/4)), (L, 2*D_random))."""
+    rules = []
+    for text in substitutions:
+        answer = parse_answer(text, vocabulary)
+        if answer.relations != ("=",) or not answer.sides[0].free_symbols:
+            raise ValueError(f"a substitution is 'name = expression' or 'name^p = expression': {text!r}")
+        lhs, rhs = answer.sides
+        (symbol,) = lhs.free_symbols
+        value = isolate(lhs - rhs, symbol)
+        if value is None:
+            raise ValueError(f"cannot solve the substitution {text!r} for {symbol}")
+        rules.append((symbol, value))
+    return tuple(rules)
+
+
+def apply_rules(expr: sympy.Expr, rules: Rules) -> sympy.Expr:
+    for _ in range(len(rules) + 1):
+        updated = expr.subs(dict(rules)) if rules else expr
+        if updated == expr:
+            return expr
+        expr = updated
+    return expr
+
+
+def isolate(difference: sympy.Expr, symbol: sympy.Symbol) -> sympy.Expr | None:
+    """Solve `difference = 0` for a positive `symbol` when it reads `a * symbol^p + b = 0` (a, b free of it)."""
+    coefficient, rest, exponent = sympy.Integer(0), sympy.Integer(0), None
+    for term in sympy.Add.make_args(difference):
+        if symbol not in term.free_symbols:
+            rest += term
+            continue
+        factor, power = term.as_coeff_exponent(symbol)
+        if symbol in factor.free_symbols or power == 0 or exponent not in (None, power):
+            return None
+        coefficient, exponent = coefficient + factor, power
+    if exponent is None or coefficient == 0:
+        return None
+    return sympy.Pow(-rest / coefficient, 1 / exponent)
+
+
+def decide(answer: sympy.Expr, reference: sympy.Expr, points) -> tuple[Outcome, Comparison | None]:
+    """EQUAL, UNEQUAL or UNDECIDED, with the numeric comparison when one was made."""
+    if answer == reference or (answer - reference) == 0:
+        return Outcome.EQUAL, None
+    comparison = compare_numerically(answer, reference, points)
+    if comparison.outcome is not Outcome.UNDECIDED:
+        return comparison.outcome, comparison
+    return confirm.confirm_equal(answer, reference), comparison
+
+
+@dataclass(frozen=True)
+class _Target:
+    """What one expression judge compares against: the reference, distractors, test points."""
+    reference: sympy.Expr
+    shown_reference: sympy.Expr
+    distractors: tuple[tuple[sympy.Expr, Distractor], ...]
+    rules: Rules
+    points: tuple
+    vocabulary: Vocabulary
+
+    @classmethod
+    def build(cls, reference: str, vocabulary: Vocabulary, substitutions, distractors, seed) -> "_Target":
+        rules = parse_rules(substitutions, vocabulary)
+        shown = parse_expression(reference, vocabulary)
+        compiled = tuple((apply_rules(parse_expression(d.answer, vocabulary), rules), d) for d in distractors)
+        points = tuple(sample_points(vocabulary.symbols.values(), seed=seed))
+        return cls(apply_rules(shown, rules), shown, compiled, rules, points, vocabulary)
+
+    def judge(self, value: sympy.Expr, shown_value: sympy.Expr) -> Verdict:
+        evidence = {"answer_latex": to_latex(shown_value, self.vocabulary),
+                    "reference_latex": to_latex(self.shown_reference, self.vocabulary)}
+        value = apply_rules(value, self.rules)
+        outcome, comparison = decide(value, self.reference, self.points)
+        if outcome is Outcome.EQUAL:
+            return Verdict.passed(**evidence)
+        if outcome is Outcome.UNDECIDED:
+            return undecided(**evidence)
+        for wrong, distractor in self.distractors:
+            if decide(value, wrong, self.points)[0] is Outcome.EQUAL:
+                return Verdict.failed(distractor.feedback, distractor.note, distractor.fraction, **evidence)
+        if comparison is None:
+            comparison = compare_numerically(value, self.reference, self.points)
+        note, feedback = diagnose(value, self.reference, comparison, self.points)
+        return Verdict.failed(feedback, note, **evidence)
+
+
+def expression(reference: str, vocabulary: Vocabulary, *, substitutions: Sequence[str] = (),
+               distractors: Sequence[Distractor] = (), seed: int = 0) -> Judge:
+    """A judge for one expression, e.g. `expression("exp(q_sq/(2 sqrt(D)))", KERNEL_ATTENTION,
+    substitutions=["sigma^2 = sqrt(D)"])`: right in any notation the substitutions connect."""
+    target = _Target.build(reference, vocabulary, substitutions, distractors, seed)
+
+    def judge(raw: Any) -> Verdict:
+        answer = read_answer(raw, vocabulary)
+        if isinstance(answer, Verdict):
+            return answer
+        if not answer.is_expression:
+            return invalid("Write only the expression, without '=' or inequalities.", raw)
+        return target.judge(answer.expression, answer.expression)
+
+    return judge
+
+
+def equation(reference: str, target: str, vocabulary: Vocabulary, *, distractors: Sequence[Distractor] = (),
+             seed: int = 0) -> Judge:
+    """A judge for the value of `target` (e.g. "sigma^2"), written as a value (`sqrt(D)`) or as any
+    equation that determines it for a positive unknown (`sigma^2 = sqrt(D)`, `sigma = D^(1/4)`,
+    `sigma^4 = D`). `reference` and distractors are values of the target."""
+    goal = _Target.build(reference, vocabulary, (), distractors, seed)
+    target_expr = parse_expression(target, vocabulary)
+    if len(target_expr.free_symbols) != 1:
+        raise ValueError(f"the target {target!r} must involve exactly one symbol")
+    (unknown,) = target_expr.free_symbols
+    target_latex = to_latex(target_expr, vocabulary)
+
+    def judge(raw: Any) -> Verdict:
+        answer = read_answer(raw, vocabulary)
+        if isinstance(answer, Verdict):
+            return answer
+        if answer.is_expression:
+            if unknown in answer.expression.free_symbols:
+                return invalid(f"Give {target} in terms of the other quantities (it cannot use {unknown}), "
+                               f"or write an equation such as {target} = ...", raw)
+            return goal.judge(answer.expression, answer.expression)
+        if answer.relations != ("=",):
+            return invalid(f"Write one equation with '=' (for example {target} = ...), or just the value.", raw)
+        difference = answer.sides[0] - answer.sides[1]
+        if unknown not in difference.free_symbols:
+            return invalid(f"This equation does not determine {unknown}.", raw)
+        value = isolate(difference, unknown)
+        shown_value = sympy.Eq(*answer.sides, evaluate=False)
+        if value is not None:
+            verdict = goal.judge(target_expr.subs(unknown, value), shown_value)
+            return verdict
+        return _solve_in_child(difference, unknown, target_expr, goal, shown_value, target_latex)
+
+    return judge
+
+
+def _solve_in_child(difference, unknown, target_expr, goal: _Target, shown_value, target_latex) -> Verdict:
+    evidence = {"answer_latex": to_latex(shown_value, goal.vocabulary),
+                "reference_latex": f"{target_latex} = {to_latex(goal.shown_reference, goal.vocabulary)}"}
+    word = confirm.solve_for(difference, unknown, target_expr, goal.reference)
+    if word == "equal":
+        return Verdict.passed(**evidence)
+    if word == "none":
+        return Verdict.failed(f"This equation has no positive solution for {unknown}.", "no-solution",
+                              **evidence)
+    if word == "multiple":
+        return Verdict.failed(f"This equation has several positive solutions for {unknown}, none of them "
+                              "the expected value.", "not-equivalent", **evidence)
+    if word == "unequal":
+        return Verdict.failed(f"The value of {unknown} this equation gives is not the expected one.",
+                              "not-equivalent", **evidence)
+    return undecided(**evidence)

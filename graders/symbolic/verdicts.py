@@ -1,0 +1,62 @@
+"""What every judge does the same way: reading a raw answer, and the verdicts for missing, invalid and
+undecided answers. Invalid answers cost nothing and say exactly what to fix."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from graders.model import Status, Verdict
+
+from .parse import Answer, AnswerError, parse_answer
+from .vocabulary import Vocabulary
+
+__all__ = ["Distractor", "read_answer", "missing", "invalid", "undecided", "shown"]
+
+_SHOWN_CHARS = 200
+
+
+@dataclass(frozen=True)
+class Distractor:
+    """A known wrong answer, checked with the same engine: its note, feedback and partial credit."""
+    answer: str
+    note: str
+    feedback: str
+    fraction: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.fraction < 1.0:
+            raise ValueError(f"a distractor's fraction must be in [0, 1): {self.fraction}")
+
+
+def shown(raw: Any) -> str:
+    """The student's answer as text for evidence, capped."""
+    text = raw if isinstance(raw, str) else repr(raw)
+    return text if len(text) <= _SHOWN_CHARS else text[:_SHOWN_CHARS] + "..."
+
+
+def missing() -> Verdict:
+    return Verdict(Status.MISSING, 0.0, "No answer was given.")
+
+
+def invalid(message: str, raw: Any, error: AnswerError | None = None, **evidence: Any) -> Verdict:
+    caret = error.caret() if error is not None else ""
+    feedback = f"{message}\n{caret}" if caret else message
+    return Verdict(Status.INVALID, 0.0, feedback, None, {"answer": shown(raw), **evidence})
+
+
+def undecided(**evidence: Any) -> Verdict:
+    return Verdict(Status.MANUAL, None, "The checker could not decide whether this answer is equivalent to "
+                   "the expected one; it is flagged for review and not marked wrong.", "undecided", evidence)
+
+
+def read_answer(raw: Any, vocabulary: Vocabulary, *, big_o: bool = False) -> Answer | Verdict:
+    """Parse a raw answer (usually a string; numbers are read as their decimal text), or a Verdict."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return missing()
+    if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
+        return invalid(f"Expected one math expression written as a string, got {type(raw).__name__}.", raw)
+    text = raw if isinstance(raw, str) else repr(raw)
+    try:
+        return parse_answer(text, vocabulary, big_o=big_o)
+    except AnswerError as error:
+        return invalid(error.message, raw, error)

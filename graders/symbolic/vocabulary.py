@@ -1,0 +1,131 @@
+"""The names a question's answers may use: canonical names, their spellings, all positive reals.
+
+A question declares its vocabulary; the parser accepts nothing else (an unknown name makes the answer
+invalid), which is what catches every silently-wrong parse (`N` as SymPy's `N()`, `O` as `Order`,
+`\\mathcal{O}` as `mathcal*O`). Every symbol is `Symbol(name, positive=True)`, built here, so the reference
+and the student's answer share the very same symbols.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import sympy
+
+__all__ = ["Name", "Vocabulary", "norm_squared", "inner_product"]
+
+_TEXT_COMMAND = r"\\(?:text|mathrm|textrm|mathit|operatorname|mathsf)\s*\{"
+
+
+@dataclass(frozen=True)
+class Name:
+    """One name of a vocabulary. `aliases` are other spellings: plain strings (matched literally, spaces
+    free, `\\text{` also matching `\\mathrm{`...) or compiled regular expressions. `stands_for` makes the
+    name a shorthand for a power of another name, e.g. `Name("sigma_sq", stands_for=("sigma", 2))`."""
+    name: str
+    aliases: tuple[str | re.Pattern, ...] = ()
+    latex: str | None = None
+    stands_for: tuple[str, int | str] | None = None
+
+
+def _literal_pattern(alias: str) -> str:
+    """A regex matching `alias` with free spacing and any text-like command for `\\text{`."""
+    parts, i = [], 0
+    while i < len(alias):
+        if alias.startswith("\\text{", i):
+            parts.append(_TEXT_COMMAND)
+            i += len("\\text{")
+            continue
+        if alias[i].isspace():
+            i += 1
+            continue
+        parts.append(re.escape(alias[i]))
+        i += 1
+    pattern = r"\s*".join(parts)
+    if re.search(r"\\[A-Za-z]+$", alias):
+        pattern += r"(?![A-Za-z])"        # `\sigma` must not match the start of `\sigmoid`
+    return pattern
+
+
+def _bars(name: str) -> str:
+    """`||q||`, `\\|q\\|`, `\\left\\|q\\right\\|`, `\\lVert q\\rVert`, `|q|`, with an optional `_2`."""
+    opening = r"(?:\\left\s*\\\||\\left\s*\\lVert|\\left\s*\\Vert|\\lVert|\\Vert|\\\||\|\||\\left\s*\||\|)"
+    closing = r"(?:\\right\s*\\\||\\right\s*\\rVert|\\right\s*\\Vert|\\rVert|\\Vert|\\\||\|\||\\right\s*\||\|)"
+    return rf"{opening}\s*{name}\s*{closing}(?:\s*_\s*(?:\{{\s*2\s*\}}|2))?"
+
+
+_SQUARED = r"\s*(?:\^\s*\{\s*2\s*\}|\^\s*2|\*\*\s*2)(?![0-9.])"
+_TRANSPOSE = r"\s*\^\s*(?:\{\s*(?:T|\\top|\\intercal|\\mathsf\s*\{\s*T\s*\})\s*\}|T|\\top|\\intercal)(?![A-Za-z])"
+_DOT = r"\s*(?:\\cdot|\*|\.|\\,|·)?\s*"
+
+
+def norm_squared(vector: str) -> tuple[re.Pattern, ...]:
+    """Spellings of the squared norm of `vector`: `||q||^2`, `\\|q\\|^2`, `\\|q\\|_2^2`, `q^T q`, `q q^T`."""
+    v = re.escape(vector)
+    return (re.compile(_bars(v) + _SQUARED),
+            re.compile(rf"{v}{_TRANSPOSE}{_DOT}{v}(?![A-Za-z_])"),
+            re.compile(rf"{v}{_DOT}{v}{_TRANSPOSE}"))
+
+
+def inner_product(left: str, right: str) -> tuple[re.Pattern, ...]:
+    """Spellings of the inner product of two vectors: `q k^T`, `q^T k`, `q \\cdot k`, `q k^\\top`, `qk`."""
+    a, b = re.escape(left), re.escape(right)
+    return (re.compile(rf"{a}{_DOT}{b}{_TRANSPOSE}"),
+            re.compile(rf"{a}{_TRANSPOSE}{_DOT}{b}(?![A-Za-z_])"),
+            re.compile(rf"\\langle\s*{a}\s*,\s*{b}\s*\\rangle"),
+            re.compile(rf"{a}\s*(?:\\cdot|\*|\.|·)\s*{b}(?![A-Za-z_])"))
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The names of one question (or one assignment). All symbols are positive reals."""
+    names: tuple[Name, ...]
+    symbols: dict[str, sympy.Symbol] = field(init=False, repr=False, compare=False)
+    patterns: tuple[tuple[re.Pattern, str, int], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        seen = [n.name for n in self.names]
+        if len(set(seen)) != len(seen):
+            raise ValueError(f"duplicate names in vocabulary: {seen}")
+        symbols = {n.name: sympy.Symbol(n.name, positive=True) for n in self.names if n.stands_for is None}
+        for n in self.names:
+            if n.stands_for is not None and n.stands_for[0] not in symbols:
+                raise ValueError(f"{n.name} stands for a power of {n.stands_for[0]}, which is not declared")
+        object.__setattr__(self, "symbols", symbols)
+        object.__setattr__(self, "patterns", tuple(self._compile()))
+
+    @classmethod
+    def of(cls, *names: str | Name) -> "Vocabulary":
+        """`Vocabulary.of("N", "D", Name("D_random", aliases=("D_r",)))`."""
+        return cls(tuple(n if isinstance(n, Name) else Name(n) for n in names))
+
+    def _compile(self):
+        for n in self.names:
+            spellings = [n.name, *n.aliases]
+            for spelling in spellings:
+                if isinstance(spelling, re.Pattern):
+                    yield spelling, n.name, 100       # patterns are long forms: try them first on ties
+                else:
+                    yield re.compile(_literal_pattern(spelling)), n.name, len(spelling)
+
+    def value(self, name: str) -> sympy.Expr:
+        """The SymPy value of a canonical name: its symbol, or the power it stands for."""
+        entry = next(n for n in self.names if n.name == name)
+        if entry.stands_for is None:
+            return self.symbols[name]
+        base, power = entry.stands_for
+        return self.symbols[base] ** sympy.Rational(power)
+
+    def symbol(self, name: str) -> sympy.Symbol:
+        return self.symbols[name]
+
+    def describe(self) -> str:
+        """`N, D, D_random (also D_{random}, D_r), ...` for messages about unknown names."""
+        described = []
+        for n in self.names:
+            shown = [a for a in n.aliases if isinstance(a, str)][:2]
+            described.append(f"{n.name} (also {', '.join(shown)})" if shown else n.name)
+        return ", ".join(described)
+
+    def latex_names(self) -> dict[sympy.Symbol, str]:
+        return {self.symbols[n.name]: n.latex for n in self.names if n.latex and n.name in self.symbols}

@@ -1,0 +1,1 @@
+"""Staff solutions. Never imported by, copied into, or visible to the sandbox."""
