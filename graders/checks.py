@@ -15,7 +15,7 @@ import torch
 
 from .compare import Tolerance, as_array, compare_arrays, describe
 from .model import Call, Outcome, Status, Verdict
-from .sandbox.named import resolve
+from .sandbox.named import invoke
 from .wire import Named
 
 __all__ = ["Check", "Mistake", "decide", "returns", "satisfies", "answer", "manual", "describe_call",
@@ -60,8 +60,7 @@ def describe_call(call: Call) -> str:
 
 def call_reference(function: Callable[..., Any], call: Call) -> Any:
     """Run a reference (or a mistake) on exactly the arguments the student got; results as numpy."""
-    value = function(*resolve(list(call.args)), **resolve(dict(call.kwargs)))
-    return _to_numpy(value)
+    return _to_numpy(invoke(function, call.args, call.kwargs, call.grad_wrt, call.cotangent))
 
 
 def _to_numpy(value: Any) -> Any:

@@ -74,6 +74,8 @@ class Call:
     measure_cost: bool = False               # count FLOPs / elements / numpy bytes while it runs
     timeout_s: float = 10.0
     seed: int = 0                            # torch, numpy and random are seeded with it before the call
+    grad_wrt: int | None = None              # also return d(sum(cotangent * output)) / d(args[grad_wrt])
+    cotangent: Any = None                    # an array shaped like the output (or its first item); None: ones
 
 
 @dataclass(frozen=True)

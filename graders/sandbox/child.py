@@ -21,13 +21,12 @@ sys.path.append(os.path.dirname(os.path.abspath(__file__)))
 import numpy as np                                  # noqa: E402
 import torch                                        # noqa: E402
 import wire                                         # noqa: E402
-from named import resolve                           # noqa: E402
+from named import invoke                            # noqa: E402
 import tracemalloc                                  # noqa: E402
 from torch.utils._python_dispatch import TorchDispatchMode   # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode         # noqa: E402  (slow to import: done once here)
 
 torch.set_num_threads(1)
-IMPORT_TIMEOUT_S = 20.0
 STREAM_CAP = 8 * 2**20                             # bytes of stdout/stderr a worker may write (RLIMIT_FSIZE)
 
 
@@ -76,12 +75,12 @@ class _ElementCounter(TorchDispatchMode):
         return out
 
 
-def _run_measured(function, args, kwargs):
+def _run_measured(run):
     """Run once while counting torch FLOPs, elements produced and numpy's peak traced bytes."""
     counter = _ElementCounter()
     tracemalloc.start()
     with FlopCounterMode(display=False) as flops, counter:
-        value = function(*args, **kwargs)
+        value = run()
     numpy_peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     return value, {"flops": float(flops.get_total_flops()), "elements": float(counter.elements),
@@ -93,19 +92,16 @@ def _run_call(module, call, root):
     function = getattr(module, name, None)
     if not callable(function):
         return {"status": "missing", "error": f"no function named {name}"}
-    args = [resolve(a) for a in call.get("args", ())]
-    kwargs = {k: resolve(v) for k, v in call.get("kwargs", {}).items()}
     seed = int(call.get("seed", 0))
     torch.manual_seed(seed)
     np.random.seed(seed)
     import random
     random.seed(seed)
+    run = lambda: invoke(function, call.get("args", ()), call.get("kwargs", {}), call.get("grad_wrt"),
+                         call.get("cotangent"))
     start = time.perf_counter()
     try:
-        if call.get("measure_cost"):
-            value, cost = _run_measured(function, args, kwargs)
-        else:
-            value, cost = function(*args, **kwargs), {}
+        value, cost = _run_measured(run) if call.get("measure_cost") else (run(), {})
     except BaseException as error:                  # noqa: B902 - SystemExit included: it is the student's
         return {"status": "error", "error": _student_traceback(error, root),
                 "seconds": time.perf_counter() - start}
@@ -256,11 +252,11 @@ def _start_worker(request, first_call):
 
 def _relay(pipe, pid, request, ready, reply):
     """Forward one worker's frames. Returns the index of the call it stopped at (None if the import failed)."""
-    calls, first = request["calls"], request["first_call"]
+    calls, first, limit = request["calls"], request["first_call"], float(request["limits"]["import_timeout_s"])
     try:
-        message = pipe.read(time.monotonic() + IMPORT_TIMEOUT_S)
+        message = pipe.read(time.monotonic() + limit)
     except TimeoutError:
-        reply({"event": "import-error", "error": f"importing took longer than {IMPORT_TIMEOUT_S:.0f} s"})
+        reply({"event": "import-error", "error": f"importing took longer than {limit:g} s"})
         return None
     except (EOFError, wire.WireError):
         reply({"event": "import-error", "error": f"while importing, {_reap(pid)}"})

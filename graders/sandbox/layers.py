@@ -33,10 +33,12 @@ class Limits:
     memory_bytes: int = 3 * 2**30        # resident memory of one slot (cgroup)
     address_space: int = 8 * 2**30       # per worker (RLIMIT_AS); a backstop, torch maps a lot
     processes: int = 64
+    import_timeout_s: float = 20.0       # importing the student's module (a notebook may take longer)
 
     def for_slot(self, slot: int, layers: tuple[str, ...]) -> dict:
         uid = SLOT_UID_BASE + slot if "uid-drop" in layers else None
-        return {"uid": uid, "address_space": self.address_space, "processes": self.processes}
+        return {"uid": uid, "address_space": self.address_space, "processes": self.processes,
+                "import_timeout_s": self.import_timeout_s}
 
 
 def _bubblewrap_works() -> bool:

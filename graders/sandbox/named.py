@@ -1,8 +1,8 @@
-"""Call arguments as both sides see them: plain data resolved to torch objects.
+"""How a call is made, the same on both sides: plain data resolved to torch objects, then the call.
 
 Arrays become tensors and `Named` values become objects from this fixed table (feature maps, seeded
-generators). The child imports this module to build a student function's arguments, and the grader
-imports it to call the reference on exactly the same arguments. Nothing here is a solution.
+generators). The child uses `invoke` to call a student function, and the grader uses it to call the
+reference on exactly the same arguments, gradients included. Nothing here is a solution.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ try:
 except ImportError:                                  # inside the sandbox `wire` is a top-level module
     from wire import Named
 
-__all__ = ["resolve", "feature_map"]
+__all__ = ["resolve", "feature_map", "invoke"]
 
 
 def feature_map(name: str, params: dict[str, Any]):
@@ -45,3 +45,17 @@ def resolve(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: resolve(v) for k, v in value.items()}
     return value
+
+
+def invoke(function, args, kwargs, grad_wrt: int | None = None, cotangent: Any = None):
+    """function(*args, **kwargs); with `grad_wrt`, returns (output, gradient of sum(cotangent * output) with
+    respect to args[grad_wrt]), where output means the first item when the function returns a tuple."""
+    args, kwargs = resolve(list(args)), resolve(dict(kwargs))
+    if grad_wrt is None:
+        return function(*args, **kwargs)
+    x = args[grad_wrt] = args[grad_wrt].clone().requires_grad_(True)
+    output = function(*args, **kwargs)
+    first = output[0] if isinstance(output, (tuple, list)) else output
+    weight = torch.ones_like(first) if cotangent is None else resolve(cotangent).to(first.dtype)
+    (gradient,) = torch.autograd.grad((first * weight).sum(), x, allow_unused=True)
+    return output, (torch.zeros_like(x) if gradient is None else gradient)

@@ -181,7 +181,8 @@ class Sandbox:
     def _exchange(self, request: dict, calls: Sequence[Call]) -> list[dict]:
         """Send one request and gather replies until "done"; a zygote that dies or stalls is replaced."""
         wire.write_frame(self._process.stdin, request)
-        budget = 30.0 + sum(c.timeout_s + 25.0 for c in calls)      # every call may hang and re-import
+        restart = self.limits.import_timeout_s + 5.0                   # every call may hang and re-import
+        budget = 30.0 + restart + sum(c.timeout_s + restart for c in calls)
         deadline, replies = time.monotonic() + budget, []
         try:
             while True:
@@ -199,7 +200,8 @@ class Sandbox:
 
 def _call_message(call: Call) -> dict:
     return {"function": call.function, "args": list(call.args), "kwargs": dict(call.kwargs),
-            "measure_cost": call.measure_cost, "timeout_s": call.timeout_s, "seed": call.seed}
+            "measure_cost": call.measure_cost, "timeout_s": call.timeout_s, "seed": call.seed,
+            "grad_wrt": call.grad_wrt, "cotangent": call.cotangent}
 
 
 def _read_capped(path: Path) -> str:

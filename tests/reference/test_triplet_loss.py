@@ -4,21 +4,20 @@ Each function is checked against a brute-force Python enumeration of triplets, a
 `torch.nn.TripletMarginLoss` on the explicit triplets it mines (where the definitions coincide: non-squared
 distance, a mean of per-triplet losses), and on the edge cases the spec names.
 """
-import importlib.util
 import itertools
 import math
+import sys
 from pathlib import Path
 
 import pytest
 import torch
 
 try:
-    from reference import triplet_loss as ref
-except ImportError:  # the repository is not installed: load the module from its file
-    _spec = importlib.util.spec_from_file_location(
-        "reference.triplet_loss", Path(__file__).resolve().parents[2] / "reference" / "triplet_loss.py")
-    ref = importlib.util.module_from_spec(_spec)
-    _spec.loader.exec_module(ref)
+    import reference  # noqa: F401  (installed by `make install`, or run from the repository root)
+except ImportError:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from reference import triplet_loss as ref
 
 SEEDS = (0, 1, 2, 3)
 MARGINS = (0.0, 0.2, 1.0)
@@ -242,8 +241,8 @@ def test_semi_hard_matches_triplet_margin_loss_on_the_mined_triplets(seed, margi
 def test_semi_hard_on_points_of_a_line_worked_by_hand():
     # a = 0, p = 3 (class 0); n1 = 1, n2 = 2 (class 1); non-squared, margin 0.5.
     # (a, p): no negative beyond 3 -> farthest, n2 at 2: 3 - 2 + .5 = 1.5; (p, a): likewise 1.5.
-    # (n1, n2) at 1: closest class-0 point beyond 1 is p at 2: [1 - 2 + .5]_+ = 0.
-    # (n2, n1) at 1: p is at exactly 1 (not beyond: eq. 4 is strict), a at 2: 0.  Mean 3 / 4.
+    # (n1, n2) at 1: a is at exactly 1 (not beyond: eq. 4 is strict), so p at 2: [1 - 2 + .5]_+ = 0.
+    # (n2, n1) at 1: p is at exactly 1, so a at 2: 0.  Mean 3 / 4 (with >= both ties count: mean 1).
     E = torch.tensor([[0.0], [3.0], [1.0], [2.0]], dtype=torch.float64)
     labels = torch.tensor([0, 0, 1, 1])
     assert ref.semi_hard_triplet_loss(labels, E, 0.5, squared=False).item() == 0.75

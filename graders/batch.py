@@ -1,0 +1,125 @@
+"""Grading a class: parallel sandbox slots, results written as they finish, safe to re-run.
+
+Each finished submission is written at once (results.json, feedback.html, gradescope.json), so a crash
+loses nothing; a re-run skips submissions whose files and grader are unchanged. The class summary
+(gradebook.csv, index.html) is rebuilt from all results.json files at the end.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import queue
+import re
+import sys
+import threading
+from pathlib import Path
+from typing import Callable, Sequence
+
+from .grade import grade_submission
+from .model import Submission
+from .report import render_dashboard, render_feedback, result_to_json, to_gradescope, write_gradebook, write_results
+from .report.results_json import read_results
+from .sandbox import Sandbox
+from .suite import Suite
+
+__all__ = ["grade_class", "safe_id", "grader_version", "GraderFault"]
+
+_ROOT = Path(__file__).resolve().parents[1]
+
+
+def safe_id(submission_id: str) -> str:
+    """A folder name that cannot escape the output folder."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", submission_id).strip("._") or "submission"
+    return cleaned[:100]
+
+
+def grader_version(assignment: str) -> str:
+    """Changes whenever the engine, the reference or this assignment's files change."""
+    digest = hashlib.sha256()
+    for folder in (_ROOT / "graders", _ROOT / "reference", _ROOT / "assignments" / assignment, _ROOT / "templates"):
+        for file in sorted(folder.rglob("*")):
+            if file.is_file() and "__pycache__" not in file.parts:
+                digest.update(file.relative_to(_ROOT).as_posix().encode() + file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _fingerprint(submission: Submission, version: str) -> str:
+    digest = hashlib.sha256(version.encode())
+    for name, content in sorted(submission.files.items()):
+        digest.update(name.encode() + b"\0" + content)
+    return digest.hexdigest()[:24]
+
+
+def _write_outputs(data: dict, folder: Path) -> None:
+    write_results(data, folder / "results.json")
+    (folder / "feedback.html").write_text(render_feedback(data))
+    (folder / "gradescope.json").write_text(json.dumps(to_gradescope(data), indent=1))
+
+
+def _finished(folder: Path, fingerprint: str) -> dict | None:
+    try:
+        data = read_results(folder / "results.json")
+    except (OSError, ValueError):
+        return None
+    return data if data.get("fingerprint") == fingerprint else None
+
+
+class GraderFault(RuntimeError):
+    """The grader itself failed on a submission (never the student's doing): exit code 1."""
+
+
+def _work(suite: Suite, jobs: queue.Queue, out: Path, slot: int, hidden: Sequence[Path], public_only: bool,
+          done: Callable[[dict], None], faults: list) -> None:
+    with Sandbox(slot=slot, hidden=hidden) as sandbox:
+        while True:
+            try:
+                submission, fingerprint = jobs.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                result = grade_submission(suite, submission, sandbox, public_only=public_only)
+            except Exception as error:                                  # noqa: BLE001 - keep grading the class
+                faults.append(f"{submission.id}: {type(error).__name__}: {error}")
+                continue
+            data = dict(result_to_json(result), fingerprint=fingerprint)
+            _write_outputs(data, out / safe_id(submission.id))
+            done(data)
+
+
+def grade_class(suite: Suite, submissions: Sequence[Submission], out: Path, *, jobs: int = 2, force: bool = False,
+                public_only: bool = False, progress: bool = True) -> list[dict]:
+    """Grade every submission into `out/<id>/`, then write `out/gradebook.csv` and `out/index.html`."""
+    from tqdm import tqdm
+    out.mkdir(parents=True, exist_ok=True)
+    version = grader_version(suite.assignment)
+    results, pending = [], queue.Queue()
+    for submission in submissions:
+        fingerprint = _fingerprint(submission, version)
+        previous = None if force else _finished(out / safe_id(submission.id), fingerprint)
+        if previous is not None:
+            results.append(previous)
+        else:
+            pending.put((submission, fingerprint))
+    hidden = [out, *{s.source.resolve().parent for s in submissions if s.source is not None}]
+    bar = tqdm(total=pending.qsize(), desc=f"grading {suite.assignment}", unit="submission", file=sys.stderr,
+               disable=not progress or pending.empty())
+    lock, faults = threading.Lock(), []
+
+    def done(data: dict) -> None:
+        with lock:
+            results.append(data)
+            bar.update()
+            bar.set_postfix_str(f"{data['submission']}: {data['score']:g}/{data['max_score']:g}")
+
+    workers = [threading.Thread(target=_work, args=(suite, pending, out, slot, hidden, public_only, done, faults), daemon=True)
+               for slot in range(max(1, min(jobs, pending.qsize())))]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    bar.close()
+    write_gradebook(results, out / "gradebook.csv")
+    (out / "index.html").write_text(render_dashboard(results, assignment=suite.assignment))
+    if faults:
+        raise GraderFault("the grader failed on: " + "; ".join(faults))
+    return sorted(results, key=lambda r: r["submission"])

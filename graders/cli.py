@@ -1,0 +1,177 @@
+"""`autograde`: the command-line front end. Parses arguments, calls the pipeline, maps exit codes.
+
+Exit codes (interfaces.md): 0 when grading ran, whatever the scores; 2 for a usage error or an unknown
+assignment; 1 for a grader fault, which a student's code can never cause.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+__all__ = ["main"]
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+class UsageError(Exception):
+    pass
+
+
+def _suite(assignment: str):
+    from .suite import ASSIGNMENTS, load_suite
+    if assignment not in ASSIGNMENTS:
+        raise UsageError(f"unknown assignment {assignment!r}; choose one of: {', '.join(ASSIGNMENTS)}")
+    return load_suite(assignment)
+
+
+def _submissions(assignment: str, paths: list[Path]):
+    from .load import LoadError, load_submissions
+    try:
+        found = list(load_submissions(paths, assignment))
+    except LoadError as error:
+        raise UsageError(str(error)) from None
+    if not found:
+        raise UsageError(f"no submissions found in {', '.join(map(str, paths))}")
+    return found
+
+
+def cmd_grade(args) -> int:
+    suite = _suite(args.assignment)
+    if args.json:
+        return _grade_one_json(suite, args)
+    from .batch import grade_class
+    results = grade_class(suite, _submissions(args.assignment, args.paths), args.out, jobs=args.jobs, force=args.force)
+    mean = sum(r["score"] for r in results) / len(results)
+    print(f"graded {len(results)} submissions of {args.assignment}: mean {mean:.2f}/{suite.max_score:g}; "
+          f"reports in {args.out}/index.html", file=sys.stderr)
+    return 0
+
+
+def _grade_one_json(suite, args) -> int:
+    from .grade import grade_submission
+    from .report import result_to_json
+    from .sandbox import Sandbox
+    submissions = _submissions(args.assignment, args.paths)
+    if len(submissions) != 1:
+        raise UsageError(f"--json grades exactly one submission; {len(submissions)} found")
+    with Sandbox(hidden=[p.resolve() for p in args.paths]) as sandbox:
+        result = grade_submission(suite, submissions[0], sandbox)
+    json.dump(result_to_json(result), sys.stdout, indent=1, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return 0
+
+
+def cmd_check(args) -> int:
+    from .grade import grade_submission
+    from .report import render_terminal, result_to_json
+    from .sandbox import Sandbox
+    suite = _suite(args.assignment)
+    if args.question and args.question not in [q.id for q in suite.questions]:
+        raise UsageError(f"unknown question {args.question!r}; {args.assignment} has: "
+                         f"{', '.join(q.id for q in suite.questions)}")
+    submissions = _submissions(args.assignment, [args.path])
+    with Sandbox(hidden=[args.path.resolve()]) as sandbox:
+        result = grade_submission(suite, submissions[0], sandbox, public_only=True, question=args.question)
+    sys.stdout.write(render_terminal(result_to_json(result), color=sys.stdout.isatty()))
+    return 0
+
+
+def cmd_list(args) -> int:
+    from .suite import ASSIGNMENTS, load_suite
+    for assignment in ASSIGNMENTS:
+        try:
+            suite = load_suite(assignment)
+        except ModuleNotFoundError:
+            print(f"{assignment}: (suite not available yet)\n")
+            continue
+        print(f"{assignment}  ({suite.max_score:g} points)  {suite.title}")
+        for q in suite.questions:
+            hidden = sum(c.visibility == "hidden" for c in q.checks)
+            print(f"  {q.id:28s} {q.points:>4g}  {q.kind:10s} {len(q.checks)} checks" + (f", {hidden} hidden" if hidden else ""))
+        print()
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .batch import grade_class
+    from .suite import ASSIGNMENTS
+    graded = []
+    for assignment in ASSIGNMENTS:
+        folder = EXAMPLES / assignment
+        if not folder.is_dir():
+            continue
+        suite = _suite(assignment)
+        results = grade_class(suite, _submissions(assignment, [folder]), args.out / assignment, jobs=args.jobs,
+                              force=args.force)
+        graded.append((assignment, len(results)))
+        print(f"{assignment}: {len(results)} submissions -> {args.out / assignment / 'index.html'}", file=sys.stderr)
+    if not graded:
+        raise UsageError(f"no example classes under {EXAMPLES}")
+    return 0
+
+
+def cmd_prepare(args) -> int:
+    import importlib
+    _suite(args.assignment)
+    module = importlib.import_module(f"graders.suites.{args.assignment}")
+    prepare = getattr(module, "prepare", None)
+    if prepare is None:
+        print(f"{args.assignment} needs no preparation.", file=sys.stderr)
+        return 0
+    prepare(progress=True)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="autograde", description="Grade deep-learning homework: student code runs "
+                                     "isolated, only plain data comes back, and every check explains itself.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    grade = commands.add_parser("grade", help="grade one or many submissions",
+                                description="Grade submissions: .py/.ipynb/.zip files, folders, or a folder of them.")
+    grade.add_argument("assignment")
+    grade.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    grade.add_argument("--out", type=Path, default=Path("out"), help="output folder (default: out)")
+    grade.add_argument("--jobs", type=int, default=2, help="parallel sandbox slots (default: 2)")
+    grade.add_argument("--force", action="store_true", help="regrade submissions that are already graded")
+    grade.add_argument("--json", action="store_true", help="grade one submission and print its results.json")
+    grade.set_defaults(run=cmd_grade)
+
+    check = commands.add_parser("check", help="a student's self-check: public checks only")
+    check.add_argument("assignment")
+    check.add_argument("path", type=Path)
+    check.add_argument("-q", "--question", help="check one question only")
+    check.set_defaults(run=cmd_check)
+
+    commands.add_parser("list", help="assignments, questions and points").set_defaults(run=cmd_list)
+
+    demo = commands.add_parser("demo", help="grade the bundled example classes and write their reports")
+    demo.add_argument("--out", type=Path, default=Path("out/demo"), help="output folder (default: out/demo)")
+    demo.add_argument("--jobs", type=int, default=2)
+    demo.add_argument("--force", action="store_true")
+    demo.set_defaults(run=cmd_demo)
+
+    prepare = commands.add_parser("prepare", help="build data sets and models an assignment needs (cached)")
+    prepare.add_argument("assignment")
+    prepare.set_defaults(run=cmd_prepare)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except UsageError as error:
+        print(f"autograde: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:                                          # noqa: BLE001
+        from .batch import GraderFault
+        kind = "grader fault" if isinstance(error, GraderFault) else f"grader fault ({type(error).__name__})"
+        print(f"autograde: {kind}: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,121 @@
+"""The sandbox against misbehaving student code: each costs that student, never the grader."""
+import numpy as np
+import pytest
+
+from graders.model import Call, Status
+from graders.sandbox import available_layers
+
+from support import code_submission
+
+
+def run(sandbox, source, *calls, answers=None):
+    return sandbox.run(code_submission(source, answers=answers), list(calls), "kernel_attention.py")
+
+
+def test_values_come_back_as_plain_arrays(sandbox):
+    result = run(sandbox, "import torch\ndef f(x): return torch.as_tensor(x) * 2\n", Call("f", (np.arange(3.0),)))
+    (outcome,) = result.outcomes
+    assert outcome.status is Status.PASSED and type(outcome.value) is np.ndarray
+    assert outcome.value.tolist() == [0.0, 2.0, 4.0]
+
+
+def test_infinite_loop_costs_one_call_and_the_next_call_still_runs(sandbox):
+    source = "def spin(x):\n    while True: pass\ndef f(x): return x\n"
+    result = run(sandbox, source, Call("spin", (1,), timeout_s=0.5), Call("f", (5,)))
+    assert [o.status for o in result.outcomes] == [Status.TIMEOUT, Status.PASSED]
+    assert result.outcomes[1].value == 5
+
+
+def test_memory_bomb_is_an_error_not_a_crash(sandbox):
+    source = "import numpy as np\ndef bomb(x): return np.ones(10 * 2**30 // 8)\ndef f(x): return x\n"
+    result = run(sandbox, source, Call("bomb", (1,)), Call("f", (1,)))
+    assert result.outcomes[0].status is Status.ERROR and "MemoryError" in result.outcomes[0].error
+    assert result.outcomes[1].status is Status.PASSED
+
+
+def test_exit_at_import_is_reported_as_an_import_error(sandbox):
+    result = run(sandbox, "import os\nos._exit(0)\ndef f(x): return x\n", Call("f", (1,)))
+    assert result.outcomes[0].status is Status.ERROR
+    assert [e.kind for e in result.errors] == ["import-crash"] and "exited with code 0" in result.errors[0].message
+
+
+def test_hanging_import_is_reported(sandbox, monkeypatch):
+    result = run(sandbox, "import time\ntime.sleep(1000)\n", Call("f", (1,)))
+    assert result.errors and "importing took longer" in result.errors[0].message
+
+
+def test_syntax_error_names_the_line(sandbox):
+    result = run(sandbox, "def f(x):\n    return x +\n", Call("f", (1,)))
+    assert result.errors[0].kind == "import-crash" and "SyntaxError" in result.errors[0].message
+
+
+def test_missing_function_is_missing(sandbox):
+    result = run(sandbox, "def g(x): return x\n", Call("f", (1,)))
+    assert result.outcomes[0].status is Status.MISSING
+
+
+def test_exception_shows_only_the_students_frames(sandbox):
+    result = run(sandbox, "def f(x):\n    return 1 / 0\n", Call("f", (1,)))
+    error = result.outcomes[0].error
+    assert "ZeroDivisionError" in error and "kernel_attention.py" in error and "child.py" not in error
+
+
+def test_objects_with_lying_dunders_arrive_as_unsupported(sandbox):
+    source = ("class Liar:\n    def __eq__(self, o): return True\n    def __bool__(self): return True\n"
+              "def f(x): return Liar()\n")
+    (outcome,) = run(sandbox, source, Call("f", (1,))).outcomes
+    assert outcome.status is Status.PASSED and type(outcome.value).__name__ == "Unsupported"
+
+
+def test_print_flood_is_capped(sandbox):
+    source = "def f(x):\n    for _ in range(200_000): print('x' * 100)\n    return x\n"
+    result = run(sandbox, source, Call("f", (1,), timeout_s=20))
+    assert len(result.stdout) < 50_000
+    assert result.outcomes[0].status in (Status.ERROR, Status.PASSED)       # the file-size limit may stop it
+
+
+def test_answers_dict_in_code_is_read(sandbox):
+    result = run(sandbox, "ANSWERS = {'causal_cost': 'O(N)'}\n")
+    assert result.answers == {"causal_cost": "O(N)"}
+
+
+def test_seeded_calls_are_reproducible(sandbox):
+    source = "import torch\ndef f(n): return torch.randn(n)\n"
+    first = run(sandbox, source, Call("f", (4,), seed=3)).outcomes[0].value
+    again = run(sandbox, source, Call("f", (4,), seed=3)).outcomes[0].value
+    assert (first == again).all()
+
+
+@pytest.mark.skipif("bubblewrap" not in available_layers(), reason="bubblewrap is not available here")
+def test_repository_network_and_other_processes_are_out_of_reach(sandbox):
+    source = '''
+import os, socket
+def probe(x):
+    found = {}
+    try:
+        import reference
+        found["import reference"] = True
+    except ImportError:
+        found["import reference"] = False
+    found["repo visible"] = os.path.exists(os.path.join(%r, "reference", "kernel_attention.py"))
+    try:
+        socket.create_connection(("127.0.0.1", 22), timeout=1)
+        found["network"] = True
+    except OSError:
+        found["network"] = False
+    found["processes"] = sum(p.isdigit() for p in os.listdir("/proc"))
+    return found
+''' % str(__import__("pathlib").Path(__file__).resolve().parents[2])
+    found = run(sandbox, source, Call("probe", (1,))).outcomes[0].value
+    assert found == {"import reference": False, "repo visible": False, "network": False,
+                     "processes": found["processes"]} and found["processes"] <= 4
+
+
+@pytest.mark.skipif("uid-drop" not in available_layers(), reason="not running as root")
+def test_fork_bomb_is_contained(sandbox):
+    source = ("import os\ndef bomb(x):\n    n = 0\n    for _ in range(5000):\n        try:\n            if os.fork() == 0:\n"
+              "                import time; time.sleep(30); os._exit(0)\n            n += 1\n        except OSError:\n"
+              "            break\n    return n\ndef f(x): return x\n")
+    result = run(sandbox, source, Call("bomb", (1,), timeout_s=10), Call("f", (1,)))
+    assert result.outcomes[0].status is Status.PASSED and result.outcomes[0].value < 200
+    assert result.outcomes[1].status is Status.PASSED
