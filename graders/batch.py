@@ -16,13 +16,16 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from .grade import grade_submission
+from .manual import ManualScore, apply_manual_scores, read_manual_scores
 from .model import Submission
 from .report import render_dashboard, render_feedback, result_to_json, to_gradescope, write_gradebook, write_results
 from .report.results_json import read_results
 from .sandbox import Sandbox
 from .suite import Suite
 
-__all__ = ["grade_class", "safe_id", "grader_version", "GraderFault"]
+__all__ = ["grade_class", "merge_manual_scores", "safe_id", "grader_version", "GraderFault"]
+
+MANUAL_SCORES = "manual_scores.csv"                 # kept in the output folder: re-grading re-applies it
 
 _ROOT = Path(__file__).resolve().parents[1]
 
@@ -69,7 +72,7 @@ class GraderFault(RuntimeError):
 
 
 def _work(suite: Suite, jobs: queue.Queue, out: Path, slot: int, hidden: Sequence[Path], public_only: bool,
-          done: Callable[[dict], None], faults: list) -> None:
+          done: Callable[[dict], None], faults: list, manual: list[ManualScore]) -> None:
     with Sandbox(slot=slot, hidden=hidden) as sandbox:
         while True:
             try:
@@ -81,7 +84,7 @@ def _work(suite: Suite, jobs: queue.Queue, out: Path, slot: int, hidden: Sequenc
             except Exception as error:                                  # noqa: BLE001 - keep grading the class
                 faults.append(f"{submission.id}: {type(error).__name__}: {error}")
                 continue
-            data = dict(result_to_json(result), fingerprint=fingerprint)
+            data = apply_manual_scores(dict(result_to_json(result), fingerprint=fingerprint), manual)
             _write_outputs(data, out / safe_id(submission.id))
             done(data)
 
@@ -103,7 +106,7 @@ def grade_class(suite: Suite, submissions: Sequence[Submission], out: Path, *, j
     hidden = [out, *{s.source.resolve().parent for s in submissions if s.source is not None}]
     bar = tqdm(total=pending.qsize(), desc=f"grading {suite.assignment}", unit="submission", file=sys.stderr,
                disable=not progress or pending.empty())
-    lock, faults = threading.Lock(), []
+    lock, faults, manual = threading.Lock(), [], _kept_manual_scores(out)
 
     def done(data: dict) -> None:
         with lock:
@@ -111,15 +114,46 @@ def grade_class(suite: Suite, submissions: Sequence[Submission], out: Path, *, j
             bar.update()
             bar.set_postfix_str(f"{data['submission']}: {data['score']:g}/{data['max_score']:g}")
 
-    workers = [threading.Thread(target=_work, args=(suite, pending, out, slot, hidden, public_only, done, faults), daemon=True)
+    workers = [threading.Thread(target=_work, args=(suite, pending, out, slot, hidden, public_only, done, faults, manual), daemon=True)
                for slot in range(max(1, min(jobs, pending.qsize())))]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join()
     bar.close()
-    write_gradebook(results, out / "gradebook.csv")
-    (out / "index.html").write_text(render_dashboard(results, assignment=suite.assignment))
+    _write_summary(results, out, suite.assignment)
     if faults:
         raise GraderFault("the grader failed on: " + "; ".join(faults))
     return sorted(results, key=lambda r: r["submission"])
+
+
+def _write_summary(results: Sequence[dict], out: Path, assignment: str) -> None:
+    write_gradebook(results, out / "gradebook.csv")
+    (out / "index.html").write_text(render_dashboard(results, assignment=assignment))
+
+
+def _kept_manual_scores(out: Path) -> list[ManualScore]:
+    path = out / MANUAL_SCORES
+    if not path.is_file():
+        return []
+    results = {r["submission"]: r for r in _all_results(out)}
+    return read_manual_scores(path, results) if results else []
+
+
+def _all_results(out: Path) -> list[dict]:
+    return [read_results(p) for p in sorted(out.glob("*/results.json"))]
+
+
+def merge_manual_scores(out: Path, scores_csv: Path, assignment: str) -> list[dict]:
+    """Validate the CSV against the graded class in `out`, keep it there, and rewrite every report."""
+    results = {r["submission"]: r for r in _all_results(out)}
+    if not results:
+        raise FileNotFoundError(f"no graded submissions in {out}: run `autograde grade` first")
+    scores = read_manual_scores(scores_csv, results)
+    if scores_csv.resolve() != (out / MANUAL_SCORES).resolve():
+        (out / MANUAL_SCORES).write_bytes(scores_csv.read_bytes())
+    merged = [apply_manual_scores(r, scores) for r in results.values()]
+    for data in merged:
+        _write_outputs(data, out / safe_id(data["submission"]))
+    _write_summary(merged, out, assignment)
+    return merged

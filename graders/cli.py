@@ -112,6 +112,18 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_merge(args) -> int:
+    from .batch import merge_manual_scores
+    from .manual import ManualScoreError
+    _suite(args.assignment)
+    try:
+        merged = merge_manual_scores(args.out, args.scores, args.assignment)
+    except (ManualScoreError, FileNotFoundError) as error:
+        raise UsageError(str(error)) from None
+    print(f"merged manual scores into {len(merged)} submissions in {args.out}", file=sys.stderr)
+    return 0
+
+
 def cmd_prepare(args) -> int:
     import importlib
     _suite(args.assignment)
@@ -152,6 +164,14 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--jobs", type=int, default=2)
     demo.add_argument("--force", action="store_true")
     demo.set_defaults(run=cmd_demo)
+
+    merge = commands.add_parser("merge", help="merge manual scores (CSV: submission,question,score,comment)",
+                                description="Merge staff scores for free-text (and undecided) answers into a graded "
+                                "class; every report is rewritten. Merging the same file twice changes nothing.")
+    merge.add_argument("assignment")
+    merge.add_argument("scores", type=Path, help="CSV with columns submission, question, score, comment")
+    merge.add_argument("--out", type=Path, default=Path("out"), help="the graded class folder (default: out)")
+    merge.set_defaults(run=cmd_merge)
 
     prepare = commands.add_parser("prepare", help="build data sets and models an assignment needs (cached)")
     prepare.add_argument("assignment")

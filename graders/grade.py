@@ -19,11 +19,21 @@ def _selected(suite: Suite, public_only: bool, question: str | None) -> list[tup
             for q in suite.questions if question in (None, q.id)]
 
 
-def _run(submission: Submission, calls: list, sandbox: Sandbox) -> RunResult:
+def _run(submission: Submission, calls: list, sandbox: Sandbox) -> tuple[RunResult, dict | None]:
+    """Run the calls. A notebook runs in full first; if that exceeds the import budget (training a model at top
+    level, say), it is graded again from its definitions only, and the result says so."""
     if submission.code_file is None:
         missing = Outcome(Status.MISSING, error="no code file")
-        return RunResult(tuple(missing for _ in calls), None, (), "", "", 0.0)
-    return sandbox.run(submission, calls, submission.code_file)
+        return RunResult(tuple(missing for _ in calls), None, (), "", "", 0.0), None
+    run = sandbox.run(submission, calls, submission.code_file)
+    if not submission.code_file.endswith(".ipynb"):
+        return run, None
+    if not any("importing took longer" in e.message for e in run.errors):
+        return run, {"mode": "full", "cells": list(run.cells or ()), "why": "all code cells ran in order"}
+    run = sandbox.run(submission, calls, submission.code_file, notebook_mode="definitions")
+    why = (f"running every cell took longer than {sandbox.limits.import_timeout_s:g} s, so only imports, "
+           "functions, classes and constants were run")
+    return run, {"mode": "definitions", "cells": list(run.cells or ()), "why": why}
 
 
 def _submission_errors(suite: Suite, submission: Submission, run: RunResult) -> list[SubmissionError]:
@@ -47,7 +57,7 @@ def grade_submission(suite: Suite, submission: Submission, sandbox: Sandbox, *, 
     start = time.perf_counter()
     selected = _selected(suite, public_only, question)
     calls = [call for _, checks in selected for check in checks for call in check.calls + check.support_calls]
-    run = _run(submission, calls, sandbox)
+    run, notebook = _run(submission, calls, sandbox)
     answers = {**(run.answers or {}), **submission.answers}        # answers.yaml wins over ANSWERS in code
     faults: list[SubmissionError] = []
     questions, offset = [], 0
@@ -61,4 +71,4 @@ def grade_submission(suite: Suite, submission: Submission, sandbox: Sandbox, *, 
     return submission_result(suite, submission.id, questions,
                              errors=tuple(_submission_errors(suite, submission, run) + faults),
                              elapsed_s=round(time.perf_counter() - start, 4), student_s=round(run.student_s, 4),
-                             stdout=run.stdout, stderr=run.stderr, sandbox_layers=sandbox.layers)
+                             stdout=run.stdout, stderr=run.stderr, sandbox_layers=sandbox.layers, notebook=notebook)

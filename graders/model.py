@@ -134,3 +134,4 @@ class SubmissionResult:
     stdout: str = ""
     stderr: str = ""
     sandbox_layers: tuple[str, ...] = ()
+    notebook: dict[str, Any] | None = None   # for a notebook: {"mode", "cells": [{"cell", "status", "error"}], "why"}

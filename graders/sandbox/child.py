@@ -124,16 +124,24 @@ def _drop_privileges(limits):
 
 
 def _import_student(request):
-    """Import the student's module from its folder (a .py file, or a notebook converted to one by the grader)."""
+    """Import the student's module from its folder: a .py file, or a notebook's cells (see notebook.py).
+    Returns the module and, for a notebook, a report per cell."""
     import importlib.util
+    import types
     root = request["dir"]
     path = os.path.join(root, request["module"])
     sys.path.insert(0, root)
-    spec = importlib.util.spec_from_file_location(os.path.splitext(request["module"])[0], path)
+    name = os.path.splitext(request["module"])[0]
+    if path.endswith(".ipynb"):
+        import notebook
+        module = types.ModuleType(name)
+        sys.modules[name] = module
+        return module, notebook.run_notebook(module.__dict__, path, request.get("notebook_mode", "full"), root)
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
-    return module
+    return module, None
 
 
 def _worker(request, start, out_fd):
@@ -158,12 +166,12 @@ def _worker(request, start, out_fd):
         _drop_privileges(request["limits"])
         os.chdir(request["dir"])
         try:
-            module = _import_student(request) if request["module"] else None
+            module, cells = _import_student(request) if request["module"] else (None, None)
         except BaseException as error:                 # noqa: B902
             send({"event": "import-error", "error": _student_traceback(error, request["dir"])})
             os._exit(0)
         answers = getattr(module, "ANSWERS", None)
-        send({"event": "ready", "answers": _plain(answers) if isinstance(answers, dict) else None})
+        send({"event": "ready", "answers": _plain(answers) if isinstance(answers, dict) else None, "cells": cells})
         for index in range(start, len(request["calls"])):
             result = _run_call(module, request["calls"][index], request["dir"])
             send(dict(result, call=index))

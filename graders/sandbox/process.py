@@ -24,7 +24,7 @@ from .layers import CGROUP_ROOT, Limits, available_layers, child_command
 
 __all__ = ["Sandbox", "RunResult"]
 
-_CHILD_FILES = (Path(__file__).with_name("child.py"), Path(__file__).with_name("named.py"), Path(wire.__file__))
+_CHILD_FILES = (*(Path(__file__).with_name(f) for f in ("child.py", "named.py", "notebook.py")), Path(wire.__file__))
 START_TIMEOUT_S = 60.0
 STREAM_SHOWN = 20_000                    # characters of stdout/stderr kept for the report
 
@@ -38,6 +38,7 @@ class RunResult:
     stdout: str
     stderr: str
     student_s: float
+    cells: tuple[dict, ...] | None = None        # a notebook's per-cell report: {"cell", "status", "error"}
 
 
 class _Cgroups:
@@ -161,13 +162,14 @@ class Sandbox:
                 os.chown(path, uid, uid)
         return folder, f"{self._inside_work}/{folder.name}"
 
-    def run(self, submission: Submission, calls: Sequence[Call], module: str | None) -> RunResult:
+    def run(self, submission: Submission, calls: Sequence[Call], module: str | None, *,
+            notebook_mode: str = "full") -> RunResult:
         """Import `module` (a file of the submission) in a fresh worker and run `calls`. Never raises for
         anything the student's code does."""
         if self._process is None or self._process.poll() is not None:
             self._start()
         folder, inside = self._stage(submission)
-        request = {"dir": inside, "module": module, "capture": f"{inside}.capture",
+        request = {"dir": inside, "module": module, "capture": f"{inside}.capture", "notebook_mode": notebook_mode,
                    "limits": self.limits.for_slot(self.slot, self.layers),
                    "calls": [_call_message(c) for c in calls]}
         try:
@@ -222,11 +224,12 @@ def _collect(replies: list[dict], calls: Sequence[Call], stdout: str, stderr: st
     """Frames -> Outcomes, one per call; calls with no reply get the submission's error as theirs."""
     outcomes: dict[int, Outcome] = {}
     errors: list[SubmissionError] = []
-    answers, student_s = None, 0.0
+    answers, student_s, cells = None, 0.0, None
     for reply in replies:
         event = reply.get("event")
         if event == "ready":
             answers = reply.get("answers") if isinstance(reply.get("answers"), dict) else None
+            cells = tuple(c for c in reply["cells"] if isinstance(c, dict)) if isinstance(reply.get("cells"), list) else None
         elif event in ("import-error", "worker-error", "sandbox-lost"):
             kind = {"import-error": "import-crash", "worker-error": "worker-error", "sandbox-lost": "killed"}[event]
             errors.append(SubmissionError(kind, str(reply.get("error", ""))[:4000]))
@@ -235,7 +238,7 @@ def _collect(replies: list[dict], calls: Sequence[Call], stdout: str, stderr: st
             student_s += float(reply.get("seconds", 0) or 0)
     reason = errors[0].message.splitlines()[-1] if errors else "no result came back"
     filled = tuple(outcomes.get(i, Outcome(Status.ERROR, error=f"not run: {reason}")) for i in range(len(calls)))
-    return RunResult(filled, answers, tuple(errors), stdout, stderr, student_s)
+    return RunResult(filled, answers, tuple(errors), stdout, stderr, student_s, cells)
 
 
 def _outcome(reply: dict) -> Outcome:

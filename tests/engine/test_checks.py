@@ -1,0 +1,102 @@
+"""Check logic on hand-made outcomes: no process, no student code."""
+import numpy as np
+import pytest
+import torch
+
+from graders.checks import Check, Mistake, answer, decide, manual, returns
+from graders.cost import grows_like
+from graders.model import Call, Outcome, Status, Verdict
+from graders.suite import SuiteError, build_suite
+
+
+def double(x):
+    return 2 * x
+
+
+CALLS = [Call("f", (np.arange(4.0),)), Call("f", (np.ones(3),))]
+CHECK = returns("doubles", 1, CALLS, double, mistakes=[Mistake("tripled", lambda x: 3 * x, "You multiplied by 3.")])
+
+
+def returned(*values):
+    return [Outcome(Status.PASSED, value=v) for v in values]
+
+
+def test_right_values_pass():
+    assert decide(CHECK, returned(np.arange(4.0) * 2, np.ones(3) * 2), {}).status is Status.PASSED
+
+
+def test_a_known_mistake_is_named():
+    verdict = decide(CHECK, returned(np.arange(4.0) * 3, np.ones(3) * 3), {})
+    assert verdict.status is Status.FAILED and verdict.note == "tripled" and verdict.feedback == "You multiplied by 3."
+
+
+def test_an_unknown_mistake_shows_the_call_and_the_evidence():
+    verdict = decide(CHECK, returned(np.arange(4.0) * 2, np.ones(3) * 5), {})
+    assert verdict.status is Status.FAILED and verdict.note is None
+    assert "f(array (3,))" in verdict.feedback and "3 of 3 entries" in verdict.feedback
+
+
+def test_a_mistake_must_match_on_every_call():
+    verdict = decide(CHECK, returned(np.arange(4.0) * 3, np.ones(3) * 5), {})
+    assert verdict.note is None
+
+
+@pytest.mark.parametrize("outcome, status, words", [
+    (Outcome(Status.MISSING), Status.MISSING, "not defined"),
+    (Outcome(Status.TIMEOUT, error="did not return within 10 s"), Status.TIMEOUT, "endless loop"),
+    (Outcome(Status.ERROR, error="ValueError: shapes"), Status.ERROR, "ValueError"),
+])
+def test_failed_calls_decide_before_the_judge(outcome, status, words):
+    judge_called = []
+    check = Check("c", 1, lambda values: judge_called.append(1) or Verdict.passed(), tuple(CALLS[:1]))
+    verdict = decide(check, [outcome], {})
+    assert verdict.status is status and words in verdict.feedback and not judge_called
+
+
+def test_answers_are_read_by_path_and_missing_ones_are_missing():
+    check = answer("sigma", 1, ("gaussian_decomposition", "sigma_sq"), lambda v: Verdict.passed(str(v)))
+    assert decide(check, [], {"gaussian_decomposition": {"sigma_sq": "sqrt(D)"}}).feedback == "sqrt(D)"
+    assert decide(check, [], {"gaussian_decomposition": {}}).status is Status.MISSING
+    assert decide(check, [], {}).status is Status.MISSING
+
+
+def test_free_text_goes_to_a_person_with_the_rubric():
+    verdict = decide(manual("why", 2, ("q",), "names the margin"), [], {"q": "because"})
+    assert verdict.status is Status.MANUAL and verdict.fraction is None and "names the margin" in verdict.feedback
+
+
+SIZES = (256, 512, 1024, 2048)
+GROWTH = grows_like("linear", 1, lambda N: Call("f", (N,), measure_cost=True), exponent=1, sizes=SIZES,
+                    what="your attention")
+
+
+def costs(**series):
+    return [Outcome(Status.PASSED, value=0, cost={k: float(v[i]) for k, v in series.items()}) for i in range(len(SIZES))]
+
+
+def test_linear_growth_passes():
+    verdict = decide(GROWTH, costs(elements=[40 * n for n in SIZES], flops=[8 * n for n in SIZES]), {})
+    assert verdict.status is Status.PASSED and "N^1.0" in verdict.feedback
+
+
+def test_quadratic_broadcasting_is_caught_though_it_counts_no_flops():
+    verdict = decide(GROWTH, costs(elements=[n * n for n in SIZES], flops=[0] * 4), {})
+    assert verdict.status is Status.FAILED and verdict.note == "cost-grows-too-fast"
+    assert "N^2.0 between N=1024 and N=2048 (elements produced by torch ops)" in verdict.feedback
+
+
+def test_quadratic_numpy_is_caught_by_its_allocations():
+    verdict = decide(GROWTH, costs(elements=[0] * 4, numpy_peak_bytes=[8 * n * n for n in SIZES]), {})
+    assert verdict.status is Status.FAILED and "numpy" in verdict.feedback
+
+
+def test_suite_points_must_add_up_to_the_manifest():
+    with pytest.raises(SuiteError, match="add up"):
+        build_suite("kernel_attention", {q: [Check("c", 0.5, lambda v: Verdict.passed())] for q in (
+            "gaussian_decomposition", "softmax_attention", "random_features", "kernel_attention",
+            "random_feature_attention", "attention_cost", "causal_kernel_attention", "causal_cost")})
+
+
+def test_suite_questions_must_match_the_manifest():
+    with pytest.raises(SuiteError, match="differ"):
+        build_suite("kernel_attention", {"softmax_attention": []})
