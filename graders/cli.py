@@ -124,6 +124,15 @@ def cmd_merge(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from .export import export_gradescope, export_otter
+    suite = _suite(args.assignment)
+    written = export_gradescope(suite, args.out) if args.target == "gradescope" else export_otter(suite, args.out)
+    for path in written if isinstance(written, list) else [written]:
+        print(path)
+    return 0
+
+
 def cmd_prepare(args) -> int:
     import importlib
     _suite(args.assignment)
@@ -172,6 +181,12 @@ def _parser() -> argparse.ArgumentParser:
     merge.add_argument("scores", type=Path, help="CSV with columns submission, question, score, comment")
     merge.add_argument("--out", type=Path, default=Path("out"), help="the graded class folder (default: out)")
     merge.set_defaults(run=cmd_merge)
+
+    export = commands.add_parser("export", help="package the grader for Gradescope or Otter-Grader")
+    export.add_argument("target", choices=("gradescope", "otter"))
+    export.add_argument("assignment")
+    export.add_argument("--out", type=Path, required=True, help="folder to write into")
+    export.set_defaults(run=cmd_export)
 
     prepare = commands.add_parser("prepare", help="build data sets and models an assignment needs (cached)")
     prepare.add_argument("assignment")
