@@ -90,8 +90,9 @@ def _work(suite: Suite, jobs: queue.Queue, out: Path, slot: int, hidden: Sequenc
 
 
 def grade_class(suite: Suite, submissions: Sequence[Submission], out: Path, *, jobs: int = 2, force: bool = False,
-                public_only: bool = False, progress: bool = True) -> list[dict]:
-    """Grade every submission into `out/<id>/`, then write `out/gradebook.csv` and `out/index.html`."""
+                public_only: bool = False, progress: bool = True, scheduler: str | None = None) -> list[dict]:
+    """Grade every submission into `out/<id>/`, then write `out/gradebook.csv` and `out/index.html`.
+    With `scheduler` (a Dask address, or "local"), the grading runs on a dask.distributed cluster."""
     from tqdm import tqdm
     out.mkdir(parents=True, exist_ok=True)
     version = grader_version(suite.assignment)
@@ -114,12 +115,21 @@ def grade_class(suite: Suite, submissions: Sequence[Submission], out: Path, *, j
             bar.update()
             bar.set_postfix_str(f"{data['submission']}: {data['score']:g}/{data['max_score']:g}")
 
-    workers = [threading.Thread(target=_work, args=(suite, pending, out, slot, hidden, public_only, done, faults, manual), daemon=True)
-               for slot in range(max(1, min(jobs, pending.qsize())))]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
+    if scheduler:
+        from .distributed import grade_on_cluster
+        work = [pending.get_nowait() for _ in range(pending.qsize())]
+        for data in grade_on_cluster(scheduler, suite.assignment, work, workers=jobs):
+            data = apply_manual_scores(data, manual)
+            _write_outputs(data, out / safe_id(data["submission"]))
+            done(data)
+    else:
+        workers = [threading.Thread(target=_work, args=(suite, pending, out, slot, hidden, public_only, done, faults,
+                                                         manual), daemon=True)
+                   for slot in range(max(1, min(jobs, pending.qsize())))]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
     bar.close()
     _write_summary(results, out, suite.assignment)
     if faults:

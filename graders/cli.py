@@ -42,7 +42,8 @@ def cmd_grade(args) -> int:
     if args.json:
         return _grade_one_json(suite, args)
     from .batch import grade_class
-    results = grade_class(suite, _submissions(args.assignment, args.paths), args.out, jobs=args.jobs, force=args.force)
+    results = grade_class(suite, _submissions(args.assignment, args.paths), args.out, jobs=args.jobs, force=args.force,
+                          scheduler=args.scheduler)
     mean = sum(r["score"] for r in results) / len(results)
     print(f"graded {len(results)} submissions of {args.assignment}: mean {mean:.2f}/{suite.max_score:g}; "
           f"reports in {args.out}/index.html", file=sys.stderr)
@@ -158,6 +159,8 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--jobs", type=int, default=2, help="parallel sandbox slots (default: 2)")
     grade.add_argument("--force", action="store_true", help="regrade submissions that are already graded")
     grade.add_argument("--json", action="store_true", help="grade one submission and print its results.json")
+    grade.add_argument("--scheduler", metavar="ADDRESS", help="grade on a dask.distributed cluster: a scheduler "
+                       "address (tcp://host:8786), or 'local' for a LocalCluster of --jobs workers")
     grade.set_defaults(run=cmd_grade)
 
     check = commands.add_parser("check", help="a student's self-check: public checks only")
