@@ -20,8 +20,8 @@ from ..cost import grows_like
 from ..model import Call, Status, Verdict
 from ..sampling import frequency_statistics
 from ..suite import build_suite
+from ..symbolic import GAUSSIAN_DECOMPOSITION, KERNEL_COSTS, Distractor, big_o, equation, expression
 from ..wire import Named
-from .kernel_attention_answers import ANSWER_CHECKS
 
 ELU = Named("feature_map", {"name": "elu_plus_one"})
 TOLERANCE = Tolerance(rtol=1e-6, atol=1e-9)
@@ -45,6 +45,40 @@ def frequencies(seed: int, D: int, D_random: int) -> np.ndarray:
 
 def attention_call(function: str, *args, causal: bool = False, measure_cost: bool = False) -> Call:
     return Call(function, args, {"causal": causal}, measure_cost=measure_cost, timeout_s=20 if measure_cost else 10)
+
+
+# ------------------------------------------------------------------------------------------------ the decomposition
+SIGMA_SQ = ["sigma^2 = sqrt(D)"]                  # so that factors written in sigma or in D both count
+MISSING_TWO = ("Expanding ||q - k||^2 = ||q||^2 + ||k||^2 - 2 q k^T inside exp(-||q - k||^2 / (2 sigma^2)) leaves "
+               "exp(||x||^2 / (2 sigma^2)) factors: the 2 is missing.")
+
+
+def factor_check(name: str, vector: str, other: str) -> list:
+    distractors = [Distractor(f"exp({vector}_sq/sigma^2)", "factor-missing-2", MISSING_TWO, fraction=0.25),
+                   Distractor(f"exp({other}_sq/(2 sigma^2))", "query-key-swapped",
+                              f"This factor depends on {other}; the {name.split('_')[0]} factor depends on {vector} only.")]
+    judge = expression(f"exp({vector}_sq/(2 sqrt(D)))", GAUSSIAN_DECOMPOSITION, substitutions=SIGMA_SQ,
+                       distractors=distractors)
+    return answer(f"{name.replace('_', ' ')} of the decomposition", 1.25, ("gaussian_decomposition", name), judge)
+
+
+decomposition_checks = [
+    answer("sigma^2 makes the decomposition exact", 1.5, ("gaussian_decomposition", "sigma_sq"),
+           equation("sqrt(D)", "sigma^2", GAUSSIAN_DECOMPOSITION, distractors=[
+               Distractor("D", "sigma-squared-is-D", "With sigma^2 = D the cross term is exp(q k^T / D); softmax "
+                          "attention divides by sqrt(D), so sigma^2 = sqrt(D)."),
+               Distractor("sqrt(D)/2", "sigma-squared-half", "Check the factor 2 in exp(-||q - k||^2 / (2 sigma^2)): "
+                          "the cross term is exp(q k^T / sigma^2).", fraction=0.25)])),
+    factor_check("query_factor", "q", "k"),
+    factor_check("key_factor", "k", "q"),
+]
+
+# ------------------------------------------------------------------------------------------------ costs
+RANDOM_FEATURES = ["L = 2 D_random", "c_phi = D D_random"]   # answers in any of the homework's notations count
+attention_cost_checks = [answer("cost of all V' with random features", 3, ("attention_cost",),
+                                big_o("N D D_random + N D_random M", KERNEL_COSTS, substitutions=RANDOM_FEATURES))]
+causal_cost_checks = [answer("cost of the causal prefix-sum scheme", 3, ("causal_cost",),
+                             big_o("N c_phi + N L M", KERNEL_COSTS, substitutions=RANDOM_FEATURES))]
 
 
 # ------------------------------------------------------------------------------------------------ eq. 3
@@ -299,12 +333,12 @@ causal_checks = [
 
 
 SUITE = build_suite("kernel_attention", {
-    "gaussian_decomposition": ANSWER_CHECKS["gaussian_decomposition"],
+    "gaussian_decomposition": decomposition_checks,
     "softmax_attention": softmax_checks,
     "random_features": random_features_checks,
     "kernel_attention": kernel_attention_checks,
     "random_feature_attention": rfa_checks,
-    "attention_cost": ANSWER_CHECKS["attention_cost"],
+    "attention_cost": attention_cost_checks,
     "causal_kernel_attention": causal_checks,
-    "causal_cost": ANSWER_CHECKS["causal_cost"],
+    "causal_cost": causal_cost_checks,
 })

@@ -15,6 +15,7 @@ __all__ = ["number", "power", "apply_function", "FUNCTIONS"]
 
 MAX_NUMERIC_EXPONENT = 1000
 MAX_DIGITS_RESULT = 2000
+MAX_ROOT_DIGITS = 60         # roots of longer integers make SymPy search for perfect powers for seconds
 MAX_LOG_COEFFICIENT = 10 ** 4
 
 FUNCTIONS = ("exp", "log", "sqrt", "max", "min")
@@ -29,13 +30,17 @@ def power(base: sympy.Expr, exponent: sympy.Expr) -> sympy.Expr:
     """`base ** exponent`, refusing numeric powers that would be huge to compute."""
     if exponent.is_Number and not exponent.is_Rational:
         raise AnswerError("Only exact numbers are supported in exponents.")
+    if exponent.is_Rational and abs(exponent) > MAX_NUMERIC_EXPONENT:
+        raise AnswerError("A power in this answer is too large to work with.")   # (2 N)^(10^20) expands 2^(10^20)
+    if exponent.is_Rational and exponent.q > MAX_NUMERIC_EXPONENT:
+        raise AnswerError("Write exponents as small exact fractions, such as 1/3 or 0.25.")
     if base.is_Number and exponent.is_Number and base not in (0, 1, -1):
-        if abs(exponent) > MAX_NUMERIC_EXPONENT:
+        digits = max(_digits(base.p), _digits(base.q))
+        if abs(float(exponent)) * digits > MAX_DIGITS_RESULT or (not exponent.is_Integer and digits > MAX_ROOT_DIGITS):
             raise AnswerError("A power in this answer is too large to work with.")
-        digits = abs(float(exponent)) * max(_digits(base.p), _digits(base.q))
-        if digits > MAX_DIGITS_RESULT:
-            raise AnswerError("A power in this answer is too large to work with.")
-    if base == 0 and exponent.is_Number and exponent <= 0:
+    if base == 0 and exponent == 0:
+        raise AnswerError("0^0 is undefined.")
+    if base == 0 and exponent.is_Number and exponent < 0:
         raise AnswerError("The answer divides by zero.")
     if base.is_Number and not exponent.is_Number and _large_numbers(exponent):
         raise AnswerError("A power in this answer is too large to work with.")

@@ -52,16 +52,17 @@ elif task == "solve":
 _WORDS = {"equal", "unequal", "undecided", "none", "multiple", "multiple-equal"}
 
 
-def confirm_equal(answer: sympy.Expr, reference: sympy.Expr, timeout_s: float = TIMEOUT_S) -> Outcome:
-    word = _run_child(("equal", (answer, reference)), timeout_s)
+def confirm_equal(answer: sympy.Expr, reference: sympy.Expr, timeout_s: float | None = None) -> Outcome:
+    word = _run_child(("equal", (answer, reference)), TIMEOUT_S if timeout_s is None else timeout_s)
     return {"equal": Outcome.EQUAL, "unequal": Outcome.UNEQUAL}.get(word, Outcome.UNDECIDED)
 
 
 def solve_for(equation: sympy.Expr, symbol: sympy.Symbol, target: sympy.Expr, reference: sympy.Expr,
-              timeout_s: float = TIMEOUT_S) -> str:
+              timeout_s: float | None = None) -> str:
     """Solve `equation = 0` for the positive `symbol`; compare `target` there with `reference`.
     One of: equal, unequal, undecided, none (no positive solution), multiple, multiple-equal."""
-    return _run_child(("solve", (equation, symbol, target, reference)), timeout_s)
+    budget = TIMEOUT_S if timeout_s is None else timeout_s
+    return _run_child(("solve", (equation, symbol, target, reference)), budget)
 
 
 def _run_child(task, timeout_s: float) -> str:

@@ -7,6 +7,7 @@ square or square root or other power of the reference, unexpected or missing var
 """
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 import mpmath
@@ -29,6 +30,8 @@ def diagnose(answer: sympy.Expr, reference: sympy.Expr, comparison, points=()) -
 
 def format_number(value) -> str:
     """2, 1/2, -1/4 when the value is a simple fraction; otherwise 4 significant digits."""
+    if not math.isfinite(float(value)) or (float(value) == 0 and value != 0):
+        return mpmath.nstr(mpmath.mpf(value), 4)
     value = float(value)
     fraction = Fraction(value).limit_denominator(100)
     if fraction and abs(float(fraction) - value) <= _TOLERANCE * abs(value):
@@ -41,14 +44,14 @@ def _constant(values) -> mpmath.mpf | None:
     if len(values) < 3:
         return None
     first = values[0]
-    if all(abs(v - first) <= _TOLERANCE * max(abs(first), 1e-30) for v in values):
+    if first != 0 and all(abs(v - first) <= _TOLERANCE * abs(first) for v in values):
         return first
     return None
 
 
 def _constant_factor(answer, reference, pairs):
     ratio = _constant(a / r for a, r in pairs if r != 0)
-    if ratio is None or abs(ratio - 1) <= _TOLERANCE:
+    if ratio is None or ratio == 0 or abs(ratio - 1) <= _TOLERANCE:
         return None
     if abs(ratio + 1) <= _TOLERANCE:
         return "wrong-sign", "Your expression is the negative of the expected one: check the signs."

@@ -8,18 +8,18 @@ A wrong answer is then matched against the declared distractors (same engine), e
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Sequence
 
 import sympy
 
 from graders.model import Status, Verdict
 
-from . import confirm
+from . import build, confirm
 from .diagnose import diagnose
 from .evaluate import Comparison, Outcome, compare_numerically, sample_points
-from .parse import parse_answer, parse_expression, to_latex
-from .verdicts import Distractor, invalid, read_answer, undecided
+from .parse import AnswerError, parse_answer, parse_expression, to_latex
+from .verdicts import Distractor, guarded, invalid, read_answer, undecided
 from .vocabulary import Vocabulary
 
 __all__ = ["expression", "equation", "Rules", "parse_rules", "isolate", "decide"]
@@ -66,7 +66,7 @@ def isolate(difference: sympy.Expr, symbol: sympy.Symbol) -> sympy.Expr | None:
         coefficient, exponent = coefficient + factor, power
     if exponent is None or coefficient == 0:
         return None
-    return sympy.Pow(-rest / coefficient, 1 / exponent)
+    return build.power(-rest / coefficient, 1 / exponent)
 
 
 def decide(answer: sympy.Expr, reference: sympy.Expr, points) -> tuple[Outcome, Comparison | None]:
@@ -88,6 +88,7 @@ class _Target:
     rules: Rules
     points: tuple
     vocabulary: Vocabulary
+    reference_latex: str
 
     @classmethod
     def build(cls, reference: str, vocabulary: Vocabulary, substitutions, distractors, seed) -> "_Target":
@@ -95,19 +96,20 @@ class _Target:
         shown = parse_expression(reference, vocabulary)
         compiled = tuple((apply_rules(parse_expression(d.answer, vocabulary), rules), d) for d in distractors)
         points = tuple(sample_points(vocabulary.symbols.values(), seed=seed))
-        return cls(apply_rules(shown, rules), shown, compiled, rules, points, vocabulary)
+        return cls(apply_rules(shown, rules), shown, compiled, rules, points, vocabulary,
+                   to_latex(shown, vocabulary))
 
     def judge(self, value: sympy.Expr, shown_value: sympy.Expr) -> Verdict:
         evidence = {"answer_latex": to_latex(shown_value, self.vocabulary),
-                    "reference_latex": to_latex(self.shown_reference, self.vocabulary)}
+                    "reference_latex": self.reference_latex}
         value = apply_rules(value, self.rules)
         outcome, comparison = decide(value, self.reference, self.points)
         if outcome is Outcome.EQUAL:
             return Verdict.passed(**evidence)
         if outcome is Outcome.UNDECIDED:
             return undecided(**evidence)
-        for wrong, distractor in self.distractors:
-            if decide(value, wrong, self.points)[0] is Outcome.EQUAL:
+        for wrong, distractor in self.distractors:          # numbers only: a distractor never costs a child
+            if value == wrong or compare_numerically(value, wrong, self.points).outcome is Outcome.EQUAL:
                 return Verdict.failed(distractor.feedback, distractor.note, distractor.fraction, **evidence)
         if comparison is None:
             comparison = compare_numerically(value, self.reference, self.points)
@@ -117,7 +119,7 @@ class _Target:
 
 def expression(reference: str, vocabulary: Vocabulary, *, substitutions: Sequence[str] = (),
                distractors: Sequence[Distractor] = (), seed: int = 0) -> Judge:
-    """A judge for one expression, e.g. `expression("exp(q_sq/(2 sqrt(D)))", KERNEL_ATTENTION,
+    """A judge for one expression, e.g. `expression("exp(q_sq/(2 sqrt(D)))", GAUSSIAN_DECOMPOSITION,
     substitutions=["sigma^2 = sqrt(D)"])`: right in any notation the substitutions connect."""
     target = _Target.build(reference, vocabulary, substitutions, distractors, seed)
 
@@ -129,7 +131,7 @@ def expression(reference: str, vocabulary: Vocabulary, *, substitutions: Sequenc
             return invalid("Write only the expression, without '=' or inequalities.", raw)
         return target.judge(answer.expression, answer.expression)
 
-    return judge
+    return guarded(judge)
 
 
 def equation(reference: str, target: str, vocabulary: Vocabulary, *, distractors: Sequence[Distractor] = (),
@@ -137,12 +139,12 @@ def equation(reference: str, target: str, vocabulary: Vocabulary, *, distractors
     """A judge for the value of `target` (e.g. "sigma^2"), written as a value (`sqrt(D)`) or as any
     equation that determines it for a positive unknown (`sigma^2 = sqrt(D)`, `sigma = D^(1/4)`,
     `sigma^4 = D`). `reference` and distractors are values of the target."""
-    goal = _Target.build(reference, vocabulary, (), distractors, seed)
     target_expr = parse_expression(target, vocabulary)
     if len(target_expr.free_symbols) != 1:
         raise ValueError(f"the target {target!r} must involve exactly one symbol")
     (unknown,) = target_expr.free_symbols
-    target_latex = to_latex(target_expr, vocabulary)
+    goal = _Target.build(reference, vocabulary, (), distractors, seed)
+    goal = replace(goal, reference_latex=f"{to_latex(target_expr, vocabulary)} = {goal.reference_latex}")
 
     def judge(raw: Any) -> Verdict:
         answer = read_answer(raw, vocabulary)
@@ -158,19 +160,20 @@ def equation(reference: str, target: str, vocabulary: Vocabulary, *, distractors
         difference = answer.sides[0] - answer.sides[1]
         if unknown not in difference.free_symbols:
             return invalid(f"This equation does not determine {unknown}.", raw)
-        value = isolate(difference, unknown)
+        try:
+            value = isolate(difference, unknown)
+        except AnswerError as error:
+            return invalid(error.message, raw)
         shown_value = sympy.Eq(*answer.sides, evaluate=False)
         if value is not None:
-            verdict = goal.judge(target_expr.subs(unknown, value), shown_value)
-            return verdict
-        return _solve_in_child(difference, unknown, target_expr, goal, shown_value, target_latex)
+            return goal.judge(target_expr.subs(unknown, value), shown_value)
+        return _solve_in_child(difference, unknown, target_expr, goal, shown_value)
 
-    return judge
+    return guarded(judge)
 
 
-def _solve_in_child(difference, unknown, target_expr, goal: _Target, shown_value, target_latex) -> Verdict:
-    evidence = {"answer_latex": to_latex(shown_value, goal.vocabulary),
-                "reference_latex": f"{target_latex} = {to_latex(goal.shown_reference, goal.vocabulary)}"}
+def _solve_in_child(difference, unknown, target_expr, goal: _Target, shown_value) -> Verdict:
+    evidence = {"answer_latex": to_latex(shown_value, goal.vocabulary), "reference_latex": goal.reference_latex}
     word = confirm.solve_for(difference, unknown, target_expr, goal.reference)
     if word == "equal":
         return Verdict.passed(**evidence)
@@ -180,6 +183,9 @@ def _solve_in_child(difference, unknown, target_expr, goal: _Target, shown_value
     if word == "multiple":
         return Verdict.failed(f"This equation has several positive solutions for {unknown}, none of them "
                               "the expected value.", "not-equivalent", **evidence)
+    if word == "multiple-equal":
+        return Verdict(Status.MANUAL, None, f"This equation has several positive solutions for {unknown}, one of "
+                       "them the expected value; it is flagged for review.", "not-unique", evidence)
     if word == "unequal":
         return Verdict.failed(f"The value of {unknown} this equation gives is not the expected one.",
                               "not-equivalent", **evidence)

@@ -37,7 +37,7 @@ class Undefined(ArithmeticError):
 @dataclass(frozen=True)
 class Comparison:
     outcome: Outcome
-    pairs: tuple[tuple, ...]      # (answer, reference) mpmath numbers at the points where both are defined
+    pairs: tuple[tuple, ...]      # (answer, reference) mpmath numbers where both are defined and accurate
     indices: tuple[int, ...] = () # which points those are
 
 
@@ -90,19 +90,22 @@ def midpoint(x):
 
 def compare_numerically(answer: sympy.Expr, reference: sympy.Expr, points) -> Comparison:
     answers, references = interval_values(answer, points), interval_values(reference, points)
-    equal, differ, pairs, indices = 0, False, [], []
+    equal, differ, pairs, indices, defined = 0, False, [], [], 0
     for index, (a, r) in enumerate(zip(answers, references)):
         if a is None or r is None:
             continue
-        pairs.append((midpoint(a), midpoint(r)))
-        indices.append(index)
+        defined += 1
+        reliable = _narrow(a) and _narrow(r)
+        if reliable:
+            pairs.append((midpoint(a), midpoint(r)))
+            indices.append(index)
         if a.b < r.a or r.b < a.a:
             differ = True
-        elif _narrow(a) and _narrow(r):
+        elif reliable:
             equal += 1
     if differ:
         outcome = Outcome.UNEQUAL
-    elif equal >= MIN_POINTS and equal == len(pairs):
+    elif equal >= MIN_POINTS and equal == defined:
         outcome = Outcome.EQUAL
     else:
         outcome = Outcome.UNDECIDED

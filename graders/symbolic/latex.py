@@ -99,8 +99,37 @@ class _Emitter:
                 raise AnswerError("Write the bound as O(...).", self.text, token.start)
             return "", i + 1
         if token.kind == "op":
+            if token.text == "/" and self.factors_after(i + 1, stop) > 1:
+                raise AnswerError(r"Ambiguous: write \frac{a}{b c} or (a/b) c.", self.text, token.start)
             return self.out(token.text + " ", token.start), i + 1
         raise AnswerError(f"Unexpected '{self.text[token.start:token.end]}'.", self.text, token.start)
+
+    def factors_after(self, i: int, stop: int) -> int:
+        """How many factors the product right after a '/' has: `a / 2 sigma^2` has two (ambiguous)."""
+        factors = 0
+        while i < stop:
+            token = self.tokens[i]
+            if token.kind == "rel" or token.kind == "op" and token.text in "+-*/)]},|":
+                break
+            if token.kind == "op" and token.text == "^":
+                i = self.skip_argument(i + 1 + (i + 1 < stop and self.tokens[i + 1].text == "-"), stop)
+                continue
+            factors += 1
+            if token.kind == "frac":
+                i = self.skip_argument(self.skip_argument(i + 1, stop), stop)
+            elif token.kind == "func":
+                if i + 1 < stop and self.tokens[i + 1].text == "[":
+                    i = self.partner[i + 1]
+                i = self.skip_argument(i + 1, stop)
+            else:
+                i = self.skip_argument(i, stop)
+        return factors
+
+    def skip_argument(self, i: int, stop: int) -> int:
+        """The index after one atom or bracketed group starting at i."""
+        if i < stop and self.tokens[i].kind == "op" and self.tokens[i].text in _CLOSING:
+            return self.partner[i] + 1
+        return i + 1
 
     def argument(self, i: int, stop: int, owner: Token) -> tuple[str, int]:
         """One LaTeX argument, always emitted in braces: a group, one digit, or one name."""
@@ -113,12 +142,10 @@ class _Emitter:
         if token.kind == "num" and len(token.text) > 1:
             raise AnswerError("Put multi-digit numbers in braces here, e.g. x^{12} or \\frac{12}{5}.",
                               self.text, token.start)
-        if token.kind in ("num", "name", "const"):
+        if token.kind in ("num", "name", "const") or token.kind == "op" and token.text in ("(", "["):
+            opening = self.out("{", token.start)
             piece, j = self.emit_one(i, stop)
-            return "{" + piece + "}", j
-        if token.kind == "op" and token.text in ("(", "["):
-            piece, j = self.emit_one(i, stop)
-            return "{" + piece + "}", j
+            return opening + piece + self.out("}", token.start), j
         raise AnswerError("Put this argument in braces.", self.text, token.start)
 
     def superscript(self, i: int, stop: int) -> tuple[str, int]:
@@ -127,8 +154,9 @@ class _Emitter:
         if j < stop and self.tokens[j].kind == "op" and self.tokens[j].text == "-":
             if j + 1 >= stop:
                 raise AnswerError("The exponent is missing.", self.text, self.tokens[j].start)
+            opening = self.out("{-", self.tokens[j].start)
             piece, k = self.argument(j + 1, stop, self.tokens[i])
-            return caret + "{-" + piece + "}", k
+            return caret + opening + piece + self.out("}", self.tokens[j].start), k
         piece, k = self.argument(j, stop, self.tokens[i])
         return caret + piece, k
 
@@ -152,7 +180,11 @@ class _Emitter:
             close = self.partner[i + 1]
             head = self.out(rf"f_{{\mathit{{z{token.text}}}}}(", token.start)
             return head + self.emit(i + 2, close) + self.out(")", token.start), close + 1
-        return self.out(_LATEX_FUNCTIONS[token.text] + " ", token.start), i + 1
+        name = self.out(_LATEX_FUNCTIONS[token.text], token.start)
+        if i + 1 < stop and self.tokens[i + 1].kind == "op" and self.tokens[i + 1].text == "{":
+            close = self.partner[i + 1]                  # \log{(x)}^2 is (log x)^2, as SymPy prints it
+            return name + self.out("(", token.start) + self.emit(i + 2, close) + self.out(")", token.start), close + 1
+        return name + " ", i + 1
 
     def origin(self, offset: int) -> int:
         best = 0
@@ -194,7 +226,7 @@ def _rebuild(node, values: dict[str, sympy.Expr]) -> sympy.Expr:
         if node.name not in values:
             raise AnswerError("This LaTeX could not be read.")
         return values[node.name]
-    if isinstance(node, sympy.Rational):
+    if isinstance(node, sympy.Rational) or node is sympy.E:
         return node
     args = [_rebuild(arg, values) for arg in node.args]
     if isinstance(node, sympy.Add):

@@ -6,7 +6,7 @@ It reads tokens from `tokens.tokenize` and builds SymPy objects through `build`,
     term   := unary (('*' | '/' | <implicit>) unary)*      `a / b c` is refused as ambiguous
     unary  := ('-' | '+') unary | power
     power  := call (('^' | '**') unary)?                     right-associative
-    call   := func '(' args ')' | func power | wrap '(' expr ')' | atom
+    call   := func ('^' call)? ('(' args ')' | power) | wrap '(' expr ')' | atom
     atom   := number | name | constant | '(' expr ')' | '[' expr ']' | '|' expr '|'
 """
 from __future__ import annotations
@@ -122,9 +122,14 @@ class _Parser:
         if token.kind != "func":
             return self.atom()
         self.take()
+        exponent = None
+        if self.is_op("^"):                                   # log^2 N, log^2(N)
+            self.take()
+            exponent = self.call()
         args = self.arguments() if self.is_op("(") else [self.power()]
         try:
-            return build.apply_function(token.text, args)
+            value = build.apply_function(token.text, args)
+            return value if exponent is None else build.power(value, exponent)
         except AnswerError as error:
             raise AnswerError(error.message, self.text, token.start) from None
 

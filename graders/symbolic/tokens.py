@@ -79,9 +79,16 @@ class Token:
     value: Any = None        # sympy value of a name or constant; Fraction of a number
 
 
+_DELIMITERS = re.compile(r"^\s*(?:\$\$(?P<a>.*)\$\$|\$(?P<b>.*)\$|\\\((?P<c>.*)\\\)|\\\[(?P<d>.*)\\\])\s*$", re.S)
+
+
 def normalise_text(text: str) -> str:
-    """Unicode math symbols to ASCII/LaTeX spellings; nothing else changes."""
-    return text.translate(_UNICODE).strip()
+    """Unicode math symbols to ASCII/LaTeX spellings, and math delimiters ($...$, \\(...\\)) removed."""
+    text = text.translate(_UNICODE).strip()
+    delimited = _DELIMITERS.match(text)
+    if delimited:
+        text = next(part for part in delimited.groups() if part is not None).strip()
+    return text
 
 
 def tokenize(text: str, vocabulary: Vocabulary, *, latex: bool, big_o: bool = False) -> list[Token]:

@@ -2,15 +2,16 @@
 undecided answers. Invalid answers cost nothing and say exactly what to fix."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from graders.model import Status, Verdict
 
 from .parse import Answer, AnswerError, parse_answer
 from .vocabulary import Vocabulary
 
-__all__ = ["Distractor", "read_answer", "missing", "invalid", "undecided", "shown"]
+__all__ = ["Distractor", "read_answer", "missing", "invalid", "undecided", "shown", "guarded"]
 
 _SHOWN_CHARS = 200
 
@@ -60,3 +61,18 @@ def read_answer(raw: Any, vocabulary: Vocabulary, *, big_o: bool = False) -> Ans
         return parse_answer(text, vocabulary, big_o=big_o)
     except AnswerError as error:
         return invalid(error.message, raw, error)
+
+
+def guarded(judge: Callable[[Any], Verdict]) -> Callable[[Any], Verdict]:
+    """A judge that never raises: a fault of the checker on some answer becomes a flag for review."""
+    @functools.wraps(judge)
+    def safe_judge(raw: Any) -> Verdict:
+        try:
+            return judge(raw)
+        except RecursionError:
+            return invalid("The answer is nested too deeply.", raw)
+        except Exception as error:                       # noqa: BLE001 - a student must never crash grading
+            return Verdict(Status.MANUAL, None, "The checker failed on this answer; it is flagged for review "
+                           "and not marked wrong.", "checker-error",
+                           {"answer": shown(raw), "error": f"{type(error).__name__}: {error}"[:300]})
+    return safe_judge

@@ -1,21 +1,28 @@
-"""The homework's notation (spec/homework.md, "Symbol vocabulary for answers"), as vocabularies."""
+"""The homework's notation (spec/homework.md, "Symbol vocabulary for answers"), as vocabularies.
+
+`KERNEL_ATTENTION` is the whole list of the spec; the narrower `GAUSSIAN_DECOMPOSITION` and `KERNEL_COSTS`
+are what its questions should declare, so that e.g. `||q||^2` in a cost is an invalid answer naming the
+allowed symbols rather than a bound that "grows with q".
+"""
 from __future__ import annotations
 
 from .vocabulary import Name, Vocabulary, inner_product, norm_squared
 
-__all__ = ["KERNEL_ATTENTION", "TRIPLET_LOSS"]
+__all__ = ["KERNEL_ATTENTION", "GAUSSIAN_DECOMPOSITION", "KERNEL_COSTS", "TRIPLET_LOSS"]
 
-KERNEL_ATTENTION = Vocabulary.of(
-    "N", "D", "M", "L",
-    Name("D_random", aliases=("D_{random}", r"D_{\text{random}}", r"D_\text{random}", "D_r", "D_{r}",
-                              "D_{rand}", "D_rand"), latex=r"D_{\text{random}}"),
-    Name("c_phi", aliases=(r"c_\phi", r"c_{\phi}", "c_{phi}", r"c_\varphi", r"c_{\varphi}"), latex=r"c_{\phi}"),
-    Name("sigma", aliases=(r"\sigma",), latex=r"\sigma"),
-    Name("sigma_sq", aliases=("sigma_{sq}", "sigma2"), stands_for=("sigma", 2)),
-    Name("q_sq", aliases=norm_squared("q") + ("q_{sq}",), latex=r"{\|q\|^2}"),
-    Name("k_sq", aliases=norm_squared("k") + ("k_{sq}",), latex=r"{\|k\|^2}"),
-    Name("qk", aliases=inner_product("q", "k"), latex=r"q k^{T}"),
-)
+_D_RANDOM = Name("D_random", aliases=("D_{random}", r"D_{\text{random}}", r"D_\text{random}", "D_r", "D_{r}",
+                                      "D_{rand}", "D_rand"), latex=r"D_{\text{random}}")
+_C_PHI = Name("c_phi", aliases=(r"c_\phi", r"c_{\phi}", "c_{phi}", r"c_\varphi", r"c_{\varphi}"), latex=r"c_{\phi}")
+_SIGMA = Name("sigma", aliases=(r"\sigma",), latex=r"\sigma")
+_SIGMA_SQ = Name("sigma_sq", aliases=("sigma_{sq}", r"\sigma_{sq}"), stands_for=("sigma", 2))
+_Q_SQ = Name("q_sq", aliases=("||q||^2", r"\|q\|^2", "q_{sq}") + norm_squared("q"), latex=r"{\|q\|^2}")
+_K_SQ = Name("k_sq", aliases=("||k||^2", r"\|k\|^2", "k_{sq}") + norm_squared("k"), latex=r"{\|k\|^2}")
+_QK = Name("qk", aliases=("q k^T", "q^T k") + inner_product("q", "k"), latex=r"q k^{T}")
+_SIZES = (Name("N"), Name("D"), Name("M"), Name("L"), _D_RANDOM, _C_PHI)
+
+KERNEL_ATTENTION = Vocabulary(_SIZES + (_SIGMA, _SIGMA_SQ, _Q_SQ, _K_SQ, _QK))
+GAUSSIAN_DECOMPOSITION = Vocabulary((Name("D"), _SIGMA, _SIGMA_SQ, _Q_SQ, _K_SQ, _QK))
+KERNEL_COSTS = Vocabulary(_SIZES)
 
 TRIPLET_LOSS = Vocabulary.of(
     Name("d_ap", aliases=("d_{ap}", "d_{a,p}", "d(a,p)", "d(a, p)"), latex="d_{ap}"),

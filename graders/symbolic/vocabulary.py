@@ -68,12 +68,15 @@ def norm_squared(vector: str) -> tuple[re.Pattern, ...]:
 
 
 def inner_product(left: str, right: str) -> tuple[re.Pattern, ...]:
-    """Spellings of the inner product of two vectors: `q k^T`, `q^T k`, `q \\cdot k`, `q k^\\top`, `qk`."""
-    a, b = re.escape(left), re.escape(right)
-    return (re.compile(rf"{a}{_DOT}{b}{_TRANSPOSE}"),
-            re.compile(rf"{a}{_TRANSPOSE}{_DOT}{b}(?![A-Za-z_])"),
-            re.compile(rf"\\langle\s*{a}\s*,\s*{b}\s*\\rangle"),
-            re.compile(rf"{a}\s*(?:\\cdot|\*|\.|·)\s*{b}(?![A-Za-z_])"))
+    """Spellings of the (symmetric) inner product of two vectors: `q k^T`, `q^T k`, `q \\cdot k`,
+    `q k^\\top`, `k^T q`, `<q, k>`."""
+    patterns = []
+    for a, b in ((re.escape(left), re.escape(right)), (re.escape(right), re.escape(left))):
+        patterns += [re.compile(rf"{a}{_DOT}{b}{_TRANSPOSE}"),
+                     re.compile(rf"{a}{_TRANSPOSE}{_DOT}{b}(?![A-Za-z_])"),
+                     re.compile(rf"\\langle\s*{a}\s*,\s*{b}\s*\\rangle"),
+                     re.compile(rf"{a}\s*(?:\\cdot|\*|\.|·)\s*{b}(?![A-Za-z_])")]
+    return tuple(patterns)
 
 
 @dataclass(frozen=True)

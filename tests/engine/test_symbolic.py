@@ -13,8 +13,9 @@ import pytest
 import yaml
 
 from graders.model import Status
-from graders.symbolic import (KERNEL_ATTENTION, TRIPLET_LOSS, Distractor, Option, Reading, big_o, choice,
-                              equation, expression, inequality, mapping, number, number_table)
+from graders.symbolic import (GAUSSIAN_DECOMPOSITION, KERNEL_ATTENTION, KERNEL_COSTS, TRIPLET_LOSS, Distractor,
+                              Option, Reading, big_o, choice, equation, expression, inequality, mapping, number,
+                              number_table)
 
 CASES_FILE = Path(__file__).with_name("symbolic_cases.yaml")
 CASES = yaml.safe_load(CASES_FILE.read_text())
@@ -22,7 +23,7 @@ CASES = yaml.safe_load(CASES_FILE.read_text())
 SIGMA_SQ = ["sigma^2 = sqrt(D)"]
 RANDOM_FEATURES = ["L = 2 D_random", "c_phi = D D_random"]
 
-sigma_sq = equation("sqrt(D)", "sigma^2", KERNEL_ATTENTION, distractors=[
+sigma_sq = equation("sqrt(D)", "sigma^2", GAUSSIAN_DECOMPOSITION, distractors=[
     Distractor("D", "sigma-squared-is-D",
                "With sigma^2 = D, expanding ||q-k||^2/(2 sigma^2) gives the exponent q k^T / D, which is not the "
                "softmax exponent."),
@@ -31,16 +32,16 @@ sigma_sq = equation("sqrt(D)", "sigma^2", KERNEL_ATTENTION, distractors=[
 
 JUDGES = {
     "sigma_sq": sigma_sq,
-    "query_factor": expression("exp(q_sq/(2 sqrt(D)))", KERNEL_ATTENTION, substitutions=SIGMA_SQ, distractors=[
+    "query_factor": expression("exp(q_sq/(2 sqrt(D)))", GAUSSIAN_DECOMPOSITION, substitutions=SIGMA_SQ, distractors=[
         Distractor("exp(q_sq/sigma^2)", "factor-missing-2",
                    "The exponent lacks the 1/2 of ||q-k||^2/(2 sigma^2).", fraction=0.25)]),
-    "key_factor": expression("exp(k_sq/(2 sqrt(D)))", KERNEL_ATTENTION, substitutions=SIGMA_SQ, distractors=[
+    "key_factor": expression("exp(k_sq/(2 sqrt(D)))", GAUSSIAN_DECOMPOSITION, substitutions=SIGMA_SQ, distractors=[
         Distractor("exp(k_sq/sigma^2)", "factor-missing-2",
                    "The exponent lacks the 1/2 of ||q-k||^2/(2 sigma^2).", fraction=0.25),
         Distractor("exp(q_sq/(2 sigma^2))", "query-key-swapped",
                    "This is the factor that depends on the query; the key factor depends on k.")]),
-    "attention_cost": big_o("N D D_random + N D_random M", KERNEL_ATTENTION, substitutions=RANDOM_FEATURES),
-    "causal_cost": big_o("N c_phi + N L M", KERNEL_ATTENTION, substitutions=RANDOM_FEATURES),
+    "attention_cost": big_o("N D D_random + N D_random M", KERNEL_COSTS, substitutions=RANDOM_FEATURES),
+    "causal_cost": big_o("N c_phi + N L M", KERNEL_COSTS, substitutions=RANDOM_FEATURES),
     "bigo_ndl_nlm": big_o("N D L + N L M", KERNEL_ATTENTION),
     "bigo_n2d_nd2": big_o("N^2 D + N D^2", KERNEL_ATTENTION),
     "bigo_nlogn": big_o("N log N", KERNEL_ATTENTION),
@@ -156,5 +157,5 @@ def test_distractor_feedback_and_partial_credit_come_from_the_declaration():
 def test_invalid_answers_name_the_allowed_names_and_point_at_the_bad_spot():
     verdict = JUDGES["query_factor"]("exp(x/(2 sigma^2))")
     assert verdict.status is Status.INVALID
-    assert "Unknown name 'x'" in verdict.feedback and "D_random" in verdict.feedback
+    assert "Unknown name 'x'" in verdict.feedback and "q_sq" in verdict.feedback
     assert verdict.feedback.splitlines()[-2:] == ["exp(x/(2 sigma^2))", "    ^"]

@@ -39,6 +39,9 @@ ATTACKS = [
     "9^9^9^9",
     "2^(10^100)",
     "exp(10^5000 * log(2))",
+    "exp(10^300 * log(2 N))",
+    "(2 N)^(10^20)",
+    "(10^999+7)^(1/3)",
     "1/0",
     "N\x00",
     "%s%s%n",
@@ -55,13 +58,18 @@ JUDGES = {
 }
 
 
-@pytest.fixture
-def forbidden(monkeypatch):
-    """Record any call of eval, exec, SymPy's string parser or a subprocess while answers are judged."""
-    for judge in JUDGES.values():                    # warm up lazy imports (importing runs module code)
+@pytest.fixture(scope="module")
+def warmed_up():
+    """Run every judge once, so lazy imports (which execute module code) happen before recording."""
+    for judge in JUDGES.values():
         judge(r"\sqrt{D} < N")
         judge("N")
     JUDGES["big_o"]("N D")
+
+
+@pytest.fixture
+def forbidden(monkeypatch, warmed_up):
+    """Record any call of eval, exec, SymPy's string parser or a subprocess while answers are judged."""
     calls = []
     import sympy.parsing.sympy_parser as sympy_parser
     monkeypatch.setattr(builtins, "eval", lambda *a, **k: calls.append(("eval", a)))
