@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import queue
-import re
 import sys
 import threading
 from pathlib import Path
@@ -19,21 +18,16 @@ from .grade import grade_submission
 from .manual import ManualScore, apply_manual_scores, read_manual_scores
 from .model import Submission
 from .report import render_dashboard, render_feedback, result_to_json, to_gradescope, write_gradebook, write_results
+from .report.dashboard import report_folder
 from .report.results_json import read_results
 from .sandbox import Sandbox
 from .suite import Suite
 
-__all__ = ["grade_class", "merge_manual_scores", "safe_id", "grader_version", "GraderFault"]
+__all__ = ["grade_class", "merge_manual_scores", "grader_version", "GraderFault"]
 
 MANUAL_SCORES = "manual_scores.csv"                 # kept in the output folder: re-grading re-applies it
 
 _ROOT = Path(__file__).resolve().parents[1]
-
-
-def safe_id(submission_id: str) -> str:
-    """A folder name that cannot escape the output folder."""
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", submission_id).strip("._") or "submission"
-    return cleaned[:100]
 
 
 def grader_version(assignment: str) -> str:
@@ -81,11 +75,11 @@ def _work(suite: Suite, jobs: queue.Queue, out: Path, slot: int, hidden: Sequenc
                 return
             try:
                 result = grade_submission(suite, submission, sandbox, public_only=public_only)
+                data = apply_manual_scores(dict(result_to_json(result), fingerprint=fingerprint), manual)
+                _write_outputs(data, out / report_folder(submission.id))
             except Exception as error:                                  # noqa: BLE001 - keep grading the class
                 faults.append(f"{submission.id}: {type(error).__name__}: {error}")
                 continue
-            data = apply_manual_scores(dict(result_to_json(result), fingerprint=fingerprint), manual)
-            _write_outputs(data, out / safe_id(submission.id))
             done(data)
 
 
@@ -99,7 +93,7 @@ def grade_class(suite: Suite, submissions: Sequence[Submission], out: Path, *, j
     results, pending = [], queue.Queue()
     for submission in submissions:
         fingerprint = _fingerprint(submission, version)
-        previous = None if force else _finished(out / safe_id(submission.id), fingerprint)
+        previous = None if force else _finished(out / report_folder(submission.id), fingerprint)
         if previous is not None:
             results.append(previous)
         else:
@@ -120,7 +114,7 @@ def grade_class(suite: Suite, submissions: Sequence[Submission], out: Path, *, j
         work = [pending.get_nowait() for _ in range(pending.qsize())]
         for data in grade_on_cluster(scheduler, suite.assignment, work, workers=jobs):
             data = apply_manual_scores(data, manual)
-            _write_outputs(data, out / safe_id(data["submission"]))
+            _write_outputs(data, out / report_folder(data["submission"]))
             done(data)
     else:
         workers = [threading.Thread(target=_work, args=(suite, pending, out, slot, hidden, public_only, done, faults,
@@ -164,6 +158,6 @@ def merge_manual_scores(out: Path, scores_csv: Path, assignment: str) -> list[di
         (out / MANUAL_SCORES).write_bytes(scores_csv.read_bytes())
     merged = [apply_manual_scores(r, scores) for r in results.values()]
     for data in merged:
-        _write_outputs(data, out / safe_id(data["submission"]))
+        _write_outputs(data, out / report_folder(data["submission"]))
     _write_summary(merged, out, assignment)
     return merged

@@ -111,7 +111,7 @@ def _answer_at(answers: Mapping[str, Any], path: tuple[str, ...]) -> Any:
 # ------------------------------------------------------------------------------------------------ builders
 def returns(name: str, points: float, calls: Sequence[Call], reference: Callable[..., Any], *,
             tolerance: Tolerance = Tolerance(), mistakes: Sequence[Mistake] = (), visibility: str = "visible",
-            what: str = "the result", on_fail: str = "") -> Check:
+            what: str = "the result", if_non_finite: str = "") -> Check:
     """The student's function returns what `reference` returns on every call (arrays or tuples of them).
     Expected values are computed here, on the grader's side, when the check is judged."""
     calls = tuple(calls)
@@ -122,7 +122,7 @@ def returns(name: str, points: float, calls: Sequence[Call], reference: Callable
         for call, value, right in zip(calls, values, expected):
             verdict = _compare_value(value, right, tolerance, what)
             if verdict.status is not Status.PASSED:
-                return _explain(verdict, values, wrong, tolerance, call, on_fail)
+                return _explain(verdict, values, wrong, tolerance, call, if_non_finite)
         return Verdict.passed()
 
     return Check(name, points, judge, calls, visibility)
@@ -140,14 +140,14 @@ def _compare_value(got: Any, expected: Any, tolerance: Tolerance, what: str) -> 
     return Verdict.passed()
 
 
-def _explain(verdict: Verdict, values, wrong, tolerance, failing: Call, on_fail: str) -> Verdict:
+def _explain(verdict: Verdict, values, wrong, tolerance, failing: Call, if_non_finite: str) -> Verdict:
     """Name a known mistake when the student's values match it on every call; otherwise keep the evidence."""
     if verdict.status is Status.FAILED:
         for mistake, outputs in wrong:
             if all(_compare_value(v, o, tolerance, "").status is Status.PASSED for v, o in zip(values, outputs)):
                 return Verdict.failed(mistake.feedback, note=mistake.note, fraction=mistake.fraction,
                                       call=describe_call(failing))
-    extra = f" {on_fail}" if on_fail and verdict.status is Status.FAILED else ""
+    extra = f" {if_non_finite}" if if_non_finite and verdict.note == "non-finite" else ""
     feedback = f"On {describe_call(failing)}: {verdict.feedback}{extra}"
     return Verdict(verdict.status, 0.0, feedback, verdict.note, dict(verdict.evidence, call=describe_call(failing)))
 

@@ -91,10 +91,10 @@ def _compare_exact(got: np.ndarray, expected: np.ndarray, what: str) -> Verdict:
 def _compare_close(got: np.ndarray, expected: np.ndarray, tolerance: Tolerance, what: str) -> Verdict:
     error = np.abs(got - expected)
     allowed = tolerance.atol + tolerance.rtol * np.abs(expected)
-    wrong = error > allowed
+    wrong = ~(error <= allowed)                     # a NaN anywhere counts as a mismatch
     if not wrong.any():
         return Verdict.passed(max_abs_error=float(error.max(initial=0.0)))
-    worst = tuple(int(i) for i in np.unravel_index(np.argmax(error - allowed), error.shape))
+    worst = tuple(int(i) for i in np.unravel_index(np.argmax(np.nan_to_num(error - allowed, nan=np.inf)), error.shape))
     relative = float(error[worst] / max(abs(expected[worst]), 1e-300))
     at = f" at index {worst}" if worst else ""
     return Verdict.failed(

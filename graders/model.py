@@ -35,8 +35,8 @@ class Verdict:
     evidence: dict[str, Any] = field(default_factory=dict)   # plain data for reports (plots, inputs)
 
     @classmethod
-    def passed(cls, feedback: str = "", **evidence: Any) -> "Verdict":
-        return cls(Status.PASSED, 1.0, feedback, None, evidence)
+    def passed(cls, feedback: str = "", note: str | None = None, **evidence: Any) -> "Verdict":
+        return cls(Status.PASSED, 1.0, feedback, note, evidence)
 
     @classmethod
     def failed(cls, feedback: str, note: str | None = None, fraction: float = 0.0, **evidence: Any) -> "Verdict":

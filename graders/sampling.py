@@ -51,6 +51,11 @@ class FrequencyStatistics:
 
 
 def frequency_statistics(W: np.ndarray, variance: float, alpha: float = FALSE_ALARM / 4) -> FrequencyStatistics:
+    with np.errstate(all="ignore"):                                  # all-zero W: statistics become NaN and fail
+        return _statistics(np.asarray(W, dtype=np.float64), variance, alpha)
+
+
+def _statistics(W: np.ndarray, variance: float, alpha: float) -> FrequencyStatistics:
     n, D = W.shape
     C = W.T @ W / n                                                  # (D, D)
     off = np.abs(C - np.diag(np.diag(C)))

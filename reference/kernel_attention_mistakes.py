@@ -6,7 +6,7 @@ import math
 
 import torch
 
-from .kernel_attention import linear_attention, random_features
+from .kernel_attention import kernel_attention, linear_attention, random_features
 
 
 def softmax_without_scaling(Q, K, V, causal=False):
@@ -51,7 +51,9 @@ def kernel_attention_unnormalised(Q, K, V, feature_map, causal=False):
 
 
 def causal_with_full_normaliser(Q, K, V, feature_map, causal=True):
-    """Causal numerator S_i, but the denominator sums over all N keys."""
+    """Causal numerator S_i, but the denominator sums over all N keys (the non-causal path is right)."""
+    if not causal:
+        return kernel_attention(Q, K, V, feature_map)
     q, k = feature_map(Q), feature_map(K)
     S = torch.cumsum(k[:, :, None] * V[:, None, :], dim=0)
     return torch.einsum("nl,nlm->nm", q, S) / (q @ k.sum(dim=0))[:, None]
@@ -59,6 +61,8 @@ def causal_with_full_normaliser(Q, K, V, feature_map, causal=True):
 
 def causal_excluding_current_token(Q, K, V, feature_map, causal=True):
     """Prefix sums over j < i instead of j <= i (the first row divides 0 by 0 unless guarded: guarded here)."""
+    if not causal:
+        return kernel_attention(Q, K, V, feature_map)
     q, k = feature_map(Q), feature_map(K)
     S = torch.cumsum(k[:, :, None] * V[:, None, :], dim=0) - k[:, :, None] * V[:, None, :]
     Z = torch.cumsum(k, dim=0) - k

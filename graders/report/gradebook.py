@@ -1,27 +1,51 @@
-"""gradebook.csv: one row per student, a column per question, and the total."""
+"""gradebook.csv: one row per student, a column per question, and the total.
+
+A question still waiting for a manual score has an empty cell (and is named in `pending_manual`); once
+`autograde merge` has merged the scores, the cell holds them and the total includes them. Text cells that a
+spreadsheet would read as a formula (a submission id starting with `=`, `+`, `-` or `@`) are quoted with `'`.
+"""
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 from typing import Sequence
 
-__all__ = ["write_gradebook"]
+__all__ = ["write_gradebook", "gradebook_csv"]
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(score) -> str:
-    return "" if score is None else f"{score:g}"
+    return "" if score is None else f"{round(score, 6):g}"
+
+
+def _text(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _questions(results: Sequence[dict]) -> list[str]:
+    """Question ids in homework order, as the results list them (union, first seen first)."""
+    order: dict[str, None] = {}
+    for result in results:
+        for question in result["questions"]:
+            order.setdefault(question["id"], None)
+    return list(order)
+
+
+def gradebook_csv(results: Sequence[dict]) -> str:
+    stream = io.StringIO()
+    writer = csv.writer(stream, lineterminator="\n")
+    questions = _questions(results)
+    writer.writerow(["submission", *questions, "total", "max_score", "pending_manual", "errors"])
+    for result in sorted(results, key=lambda r: r["submission"]):
+        scores = {q["id"]: q.get("score") for q in result["questions"]}
+        pending = [q["id"] for q in result["questions"] if q.get("score") is None]
+        writer.writerow([_text(result["submission"]), *(_cell(scores.get(q)) for q in questions),
+                         _cell(result.get("score")), _cell(result["max_score"]), " ".join(pending),
+                         len(result.get("errors") or [])])
+    return stream.getvalue()
 
 
 def write_gradebook(results: Sequence[dict], path: Path) -> None:
-    """Question columns follow the first result's order; a blank cell is a manual score still to come."""
-    if not results:
-        path.write_text("submission,total,max_score\n")
-        return
-    questions = [q["id"] for q in results[0]["questions"]]
-    with open(path, "w", newline="") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(["submission", *questions, "total", "max_score", "errors"])
-        for result in sorted(results, key=lambda r: r["submission"]):
-            scores = {q["id"]: q["score"] for q in result["questions"]}
-            writer.writerow([result["submission"], *(_cell(scores.get(q)) for q in questions),
-                             _cell(result["score"]), _cell(result["max_score"]), len(result["errors"])])
+    path.write_text(gradebook_csv(results), encoding="utf-8")

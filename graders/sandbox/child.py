@@ -102,11 +102,16 @@ def _run_call(module, call, root):
     start = time.perf_counter()
     try:
         value, cost = _run_measured(run) if call.get("measure_cost") else (run(), {})
+        cost["seconds"] = time.perf_counter() - start
     except BaseException as error:                  # noqa: B902 - SystemExit included: it is the student's
         return {"status": "error", "error": _student_traceback(error, root),
                 "seconds": time.perf_counter() - start}
-    cost["seconds"] = time.perf_counter() - start
-    return {"status": "returned", "value": _plain(value), "cost": cost, "seconds": cost["seconds"]}
+    try:
+        value = _plain(value)
+    except BaseException as error:                  # noqa: B902 - a returned object's methods are the student's
+        return {"status": "error", "seconds": cost["seconds"],
+                "error": f"the returned value could not be read as data: {type(error).__name__}: {error}"[:1000]}
+    return {"status": "returned", "value": value, "cost": cost, "seconds": cost["seconds"]}
 
 
 def _drop_privileges(limits):
@@ -258,18 +263,45 @@ def _start_worker(request, first_call):
     return pid, _Pipe(r)
 
 
+# What a worker may say. Its frames are rebuilt from these keys only: whatever the student's code writes to
+# the worker's channel can never pose as the zygote (an "event": "done", say) or reach another submission.
+_WORKER_EVENTS = {"ready": ("answers", "cells"), "import-error": ("error",), "worker-error": ("error",)}
+_CALL_KEYS = ("status", "value", "error", "cost", "seconds")
+
+
+def _first_frame(message):
+    event = message.get("event") if isinstance(message, dict) else None
+    if event not in _WORKER_EVENTS:
+        raise wire.WireError("the worker's first frame is not an event")
+    return {"event": event, **{k: message.get(k) for k in _WORKER_EVENTS[event]}}
+
+
+def _call_frame(message, index):
+    if not isinstance(message, dict) or message.get("call") != index or "event" in message:
+        raise wire.WireError("the worker sent a frame out of order")
+    return {"call": index, **{k: message.get(k) for k in _CALL_KEYS}}
+
+
+def _ended(pid, problem):
+    """How the worker's channel ended, in words: it died, or it sent something that is not a valid frame."""
+    if isinstance(problem, EOFError):
+        return _reap(pid)
+    _reap(pid, grace_s=0)
+    return f"the process wrote invalid data to the grader's channel ({problem}) and was stopped"
+
+
 def _relay(pipe, pid, request, ready, reply):
     """Forward one worker's frames. Returns the index of the call it stopped at (None if the import failed)."""
     calls, first, limit = request["calls"], request["first_call"], float(request["limits"]["import_timeout_s"])
     try:
-        message = pipe.read(time.monotonic() + limit)
+        message = _first_frame(pipe.read(time.monotonic() + limit))
     except TimeoutError:
         reply({"event": "import-error", "error": f"importing took longer than {limit:g} s"})
         return None
-    except (EOFError, wire.WireError):
-        reply({"event": "import-error", "error": f"while importing, {_reap(pid)}"})
+    except (EOFError, wire.WireError) as problem:
+        reply({"event": "import-error", "error": f"while importing, {_ended(pid, problem)}"})
         return None
-    if message.get("event") != "ready":
+    if message["event"] != "ready":
         reply(message)
         return None
     if not ready:
@@ -277,14 +309,12 @@ def _relay(pipe, pid, request, ready, reply):
     for index in range(first, len(calls)):
         limit = float(calls[index].get("timeout_s", 10))
         try:
-            message = pipe.read(time.monotonic() + limit)
-            if message.get("call") != index:
-                raise wire.WireError("the worker sent a frame out of order")
+            message = _call_frame(pipe.read(time.monotonic() + limit), index)
         except TimeoutError:
             reply({"call": index, "status": "timeout", "error": f"did not return within {limit:g} s"})
             return index
-        except (EOFError, wire.WireError):
-            reply({"call": index, "status": "crashed", "error": f"during this call, {_reap(pid)}"})
+        except (EOFError, wire.WireError) as problem:
+            reply({"call": index, "status": "crashed", "error": f"during this call, {_ended(pid, problem)}"})
             return index
         reply(message)
     return len(calls)

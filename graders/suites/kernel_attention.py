@@ -14,7 +14,7 @@ import torch
 from reference import kernel_attention as ref
 from reference import kernel_attention_mistakes as wrong
 
-from ..checks import Mistake, answer, returns, satisfies
+from ..checks import Mistake, answer, call_reference, returns, satisfies
 from ..compare import Tolerance, as_array, compare_arrays, describe
 from ..cost import grows_like
 from ..model import Call, Status, Verdict
@@ -99,7 +99,7 @@ softmax_checks = [
             [attention_call("softmax_attention", *qkv(5, N=8, D=4, M=3, scale=25.0)),
              attention_call("softmax_attention", *qkv(6, N=8, D=4, M=3, scale=25.0), causal=True)],
             ref.softmax_attention, tolerance=TOLERANCE,
-            on_fail="exp overflows for large logits: subtract each row's maximum logit before exp; "
+            if_non_finite="exp overflows for large logits: subtract each row's maximum logit before exp; "
                     "the shift cancels between numerator and denominator."),
 ]
 
@@ -227,17 +227,39 @@ kernel_attention_checks = [
 RFA_CASES = [(qkv(41, N=12, D=4, M=3), frequencies(42, D=4, D_random=32), False),
              (qkv(43, N=10, D=4, M=2), frequencies(44, D=4, D_random=16), True)]
 RFA_CALLS = [attention_call("random_feature_attention", Q, K, V, W, causal=c) for (Q, K, V), W, c in RFA_CASES]
-RFA_SUPPORT = [Call("random_features", (X, W)) for (Q, K, _), W, _ in RFA_CASES for X in (Q, K)]
+# Random-feature attention is usually built on the student's own random_features and kernel_attention. These
+# calls let the judge tell a mistake of its own from one inherited from those questions, charged there.
+FEATURE_PROBES = [Call("random_features", (X, W)) for (Q, K, _), W, _ in RFA_CASES for X in (Q, K)]
+KERNEL_PROBE_INPUTS = qkv(45, N=8, D=3, M=2)
+KERNEL_PROBES = [attention_call("kernel_attention", *KERNEL_PROBE_INPUTS, ELU, causal=c) for c in (False, True)]
+UPSTREAM_KERNEL_MISTAKES = {"forgot-normaliser": wrong.kernel_attention_unnormalised,
+                            "non-causal-normaliser": wrong.causal_with_full_normaliser,
+                            "excludes-current-token": wrong.causal_excluding_current_token}
+
+
+def _tensors(*arrays):
+    return [torch.from_numpy(np.asarray(a, dtype=np.float64)) for a in arrays]
 
 
 def _rfa_from_own_features(case, F_Q, F_K) -> np.ndarray:
-    """What random_feature_attention gives with the student's own phi_random: their random_features bug,
-    already charged on its own question, is not charged again here."""
+    """Eq. 4 attention with the student's own phi_random values."""
     (Q, K, V), W, causal = case
     sigma_sq = math.sqrt(Q.shape[1])
     factor = lambda X: np.exp((X * X).sum(axis=1, keepdims=True) / (2 * sigma_sq))      # (n, 1)
-    q, k = (torch.from_numpy(factor(X) * np.asarray(F, dtype=np.float64)) for X, F in ((Q, F_Q), (K, F_K)))
-    return ref.linear_attention(q, k, torch.from_numpy(V), causal).numpy()
+    q, k, V_ = _tensors(factor(Q) * np.asarray(F_Q), factor(K) * np.asarray(F_K), V)
+    return ref.linear_attention(q, k, V_, causal).numpy()
+
+
+def _rfa_through(kernel_mistake, case) -> np.ndarray:
+    """Eq. 4 attention computed with a known wrong kernel attention."""
+    (Q, K, V), W, causal = case
+    Q_, K_, V_, W_ = _tensors(Q, K, V, W)
+    return kernel_mistake(Q_, K_, V_, ref.softmax_features(W_), causal=causal).numpy()
+
+
+def _all_close(values, expected) -> bool:
+    return all(np.isfinite(e).all() and compare_arrays(v, e, TOLERANCE).status is Status.PASSED
+               for v, e in zip(values, expected))
 
 
 RFA_MISTAKES = [
@@ -253,15 +275,38 @@ _rfa_matches_reference = returns("", 0, RFA_CALLS, ref.random_feature_attention,
                                  mistakes=RFA_MISTAKES).judge
 
 
-def judge_rfa(values, support) -> Verdict:
+def judge_rfa(values, probes) -> Verdict:
     verdict = _rfa_matches_reference(values)
-    if verdict.status is not Status.FAILED or any(s is None for s in support):
+    if verdict.status is not Status.FAILED:
         return verdict
-    own = [_rfa_from_own_features(case, support[2 * i], support[2 * i + 1]) for i, case in enumerate(RFA_CASES)]
-    if all(compare_arrays(v, o, TOLERANCE).status is Status.PASSED for v, o in zip(values, own)):
+    features, kernels = probes[:len(FEATURE_PROBES)], probes[len(FEATURE_PROBES):]
+    if all(f is not None for f in features) and _all_close(values, [
+            _rfa_from_own_features(case, features[2 * i], features[2 * i + 1]) for i, case in enumerate(RFA_CASES)]):
         return Verdict.passed("Right, given your own random_features: its mistake is charged on that question only.",
                               note="follows-from-random-features")
+    inherited = _inherited_kernel_mistakes(values, kernels)
+    if inherited:
+        return Verdict.passed(f"Right, given your own kernel_attention ({', '.join(sorted(inherited))}): that mistake "
+                              "is charged on its own question only.", note="follows-from-kernel-attention")
     return verdict
+
+
+def _inherited_kernel_mistakes(values, kernels) -> set[str]:
+    """Known kernel_attention mistakes that explain every wrong case, each seen in the student's own
+    kernel_attention on the probe with the same causal flag. Empty when something else is wrong."""
+    found = set()
+    for case, call, value in zip(RFA_CASES, RFA_CALLS, values):
+        causal = case[2]
+        if _all_close([value], [call_reference(ref.random_feature_attention, call)]):
+            continue
+        probe, probe_value = KERNEL_PROBES[int(causal)], kernels[int(causal)]
+        explained = [note for note, mistake in UPSTREAM_KERNEL_MISTAKES.items()
+                     if probe_value is not None and _all_close([probe_value], [call_reference(mistake, probe)])
+                     and _all_close([value], [_rfa_through(mistake, case)])]
+        if not explained:
+            return set()
+        found.add(explained[0])
+    return found
 
 
 D_RANDOMS = (16, 64, 256, 1024, 4096)
@@ -288,9 +333,11 @@ def judge_convergence(values) -> Verdict:
 
 
 rfa_checks = [
-    satisfies("matches the random-feature approximation (eq. 4, sigma^2 = sqrt(D))", 2.5, RFA_CALLS, judge_rfa,
-              support_calls=RFA_SUPPORT),
-    satisfies("approaches softmax attention as D_random grows", 1.5, CONVERGENCE_CALLS, judge_convergence),
+    satisfies("matches the random-feature approximation (eq. 4, sigma^2 = sqrt(D))", 4.0, RFA_CALLS, judge_rfa,
+              support_calls=FEATURE_PROBES + KERNEL_PROBES),
+    # Worth no points: a wrong approximation already fails above, and an inherited mistake must not cost twice.
+    # It measures what the student's approximation achieves, for the report's plot.
+    satisfies("approaches softmax attention as D_random grows", 0.0, CONVERGENCE_CALLS, judge_convergence),
 ]
 
 
@@ -303,16 +350,24 @@ CAUSALITY_CALLS = [attention_call("kernel_attention", _Q, K, V, ELU, causal=True
 
 
 def judge_causality(values) -> Verdict:
-    """Row i may depend only on rows j <= i of K and V: changing rows > CUT must leave rows <= CUT as they were."""
+    """Row i may depend only on rows j <= i of K and V: changing rows > CUT must leave rows <= CUT as they were,
+    and (so that a function ignoring K and V does not pass) change some later row."""
     first, second = (as_array(v) for v in values)
     if first is None or second is None or first.shape != second.shape or first.shape != (CAUSAL_N, 3):
         return Verdict.invalid(f"kernel_attention(..., causal=True) should return shape ({CAUSAL_N}, 3); got {describe(values[0])}.")
-    verdict = compare_arrays(second[:CUT + 1], first[:CUT + 1], Tolerance(1e-9, 1e-12), what=f"rows 0..{CUT}")
-    if verdict.status is Status.PASSED:
-        return verdict
-    return Verdict.failed(f"Changing only rows {CUT + 1}.. of K and V changed earlier output rows: {verdict.feedback} "
-                          "With causal=True, V'_i may use only S_i and Z_i, sums over j <= i (eq. 6).",
-                          note="not-causal")
+    past_first, past_second = first[:CUT + 1].astype(float), second[:CUT + 1].astype(float)
+    same_nan = np.array_equal(np.isnan(past_first), np.isnan(past_second))
+    finite = np.isfinite(past_first) & np.isfinite(past_second)
+    moved = np.abs(past_first - past_second)[finite]
+    if not same_nan or (moved.size and moved.max() > 1e-9):
+        changed = int((moved > 1e-9).sum()) + int((np.isnan(past_first) != np.isnan(past_second)).sum())
+        return Verdict.failed(f"Changing only rows {CUT + 1}.. of K and V changed {changed} entries of output rows "
+                              f"0..{CUT}. With causal=True, V'_i may use only S_i and Z_i, sums over j <= i (eq. 6).",
+                              note="not-causal")
+    if np.allclose(first[CUT + 1:], second[CUT + 1:], equal_nan=True):
+        return Verdict.failed(f"Changing rows {CUT + 1}.. of K and V changed no output row at all: the output must "
+                              "depend on the keys and values (eq. 6).", note="ignores-keys-and-values")
+    return Verdict.passed()
 
 
 causal_checks = [

@@ -70,8 +70,9 @@ GROWTH = grows_like("linear", 1, lambda N: Call("f", (N,), measure_cost=True), e
                     what="your attention")
 
 
-def costs(**series):
-    return [Outcome(Status.PASSED, value=0, cost={k: float(v[i]) for k, v in series.items()}) for i in range(len(SIZES))]
+def costs(value=np.arange(3.0), **series):
+    return [Outcome(Status.PASSED, value=value, cost={k: float(v[i]) for k, v in series.items()})
+            for i in range(len(SIZES))]
 
 
 def test_linear_growth_passes():
@@ -88,6 +89,23 @@ def test_quadratic_broadcasting_is_caught_though_it_counts_no_flops():
 def test_quadratic_numpy_is_caught_by_its_allocations():
     verdict = decide(GROWTH, costs(elements=[0] * 4, numpy_peak_bytes=[8 * n * n for n in SIZES]), {})
     assert verdict.status is Status.FAILED and "numpy" in verdict.feedback
+
+
+def test_a_constant_output_earns_nothing_for_its_cost():
+    verdict = decide(GROWTH, costs(value=np.zeros((4, 3)), elements=[n for n in SIZES]), {})
+    assert verdict.status is Status.FAILED and verdict.note == "no-work-to-measure"
+
+
+def test_wall_clock_is_the_last_resort_with_a_looser_bound():
+    linear_but_noisy = costs(elements=[10 * n for n in SIZES], seconds=[0.1, 0.2, 0.5, 1.15])
+    assert decide(GROWTH, linear_but_noisy, {}).status is Status.PASSED
+    quadratic_loop = decide(GROWTH, costs(elements=[10 * n for n in SIZES], seconds=[0.05, 0.2, 0.8, 3.2]), {})
+    assert quadratic_loop.status is Status.FAILED and "wall-clock" in quadratic_loop.feedback
+
+
+def test_expected_nan_never_passes():
+    from graders.compare import compare_arrays
+    assert compare_arrays(np.ones(3), np.full(3, np.nan)).status is Status.FAILED
 
 
 def test_suite_points_must_add_up_to_the_manifest():

@@ -119,3 +119,26 @@ def test_fork_bomb_is_contained(sandbox):
     result = run(sandbox, source, Call("bomb", (1,), timeout_s=10), Call("f", (1,)))
     assert result.outcomes[0].status is Status.PASSED and result.outcomes[0].value < 200
     assert result.outcomes[1].status is Status.PASSED
+
+
+FORGER = '''
+import os
+import wire
+
+def f(x):
+    frame = wire.encode_frame({"call": 0, "event": "done"})
+    for fd in sorted(int(f) for f in os.listdir("/proc/self/fd")):
+        try:
+            if fd > 2 and os.readlink(f"/proc/self/fd/{fd}").startswith("pipe:"):
+                os.write(fd, len(frame).to_bytes(4, "big") + frame)
+        except OSError:
+            pass
+    return x
+'''
+
+
+def test_forged_frames_cannot_end_a_run_or_reach_the_next_submission(sandbox):
+    forged = run(sandbox, FORGER, Call("f", (1,)), Call("f", (2,)))
+    assert forged.outcomes[0].status is Status.ERROR and "invalid data" in forged.outcomes[0].error
+    honest = run(sandbox, "def f(x): return x + 1\n", Call("f", (1,)), Call("f", (2,)))
+    assert [o.value for o in honest.outcomes] == [2, 3] and not honest.errors

@@ -24,42 +24,42 @@ def _expected(assignment: str) -> dict[str, dict]:
     return {str(k): (v or {}) for k, v in yaml.safe_load((EXAMPLES / assignment / "expected.yaml").read_text()).items()}
 
 
-@pytest.fixture(scope="module", params=CLASSES)
-def graded(request, tmp_path_factory):
-    assignment = request.param
-    suite = load_suite(assignment)
-    submissions = list(load_submissions([EXAMPLES / assignment], assignment))
-    results = grade_class(suite, submissions, tmp_path_factory.mktemp(assignment), jobs=2, progress=False)
-    return assignment, {r["submission"]: r for r in results}
+@pytest.fixture(scope="session")
+def graded(tmp_path_factory):
+    """assignment -> {submission id: results.json}; each class is graded once, on first use."""
+    cache: dict[str, dict[str, dict]] = {}
+
+    def results(assignment: str) -> dict[str, dict]:
+        if assignment not in cache:
+            submissions = list(load_submissions([EXAMPLES / assignment], assignment))
+            graded = grade_class(load_suite(assignment), submissions, tmp_path_factory.mktemp(assignment), jobs=2,
+                                 progress=False)
+            cache[assignment] = {r["submission"]: r for r in graded}
+        return cache[assignment]
+    return results
 
 
-def _cases():
-    for assignment in CLASSES:
-        for submission in _expected(assignment):
-            yield pytest.param(assignment, submission, id=f"{assignment}/{submission}")
+@pytest.mark.parametrize("assignment", CLASSES)
+def test_every_submission_is_listed(graded, assignment):
+    assert sorted(graded(assignment)) == sorted(_expected(assignment))
 
 
-def test_every_submission_is_listed(graded):
-    assignment, results = graded
-    assert sorted(results) == sorted(_expected(assignment))
+CASES = [pytest.param(a, s, id=f"{a}/{s}") for a in CLASSES for s in _expected(a)]
 
 
-@pytest.mark.parametrize("assignment, submission", list(_cases()))
+@pytest.mark.parametrize("assignment, submission", CASES)
 def test_points_are_lost_exactly_where_expected(graded, assignment, submission):
-    graded_assignment, results = graded
-    if graded_assignment != assignment:
-        pytest.skip("graded in the other parametrisation")
     lose = _expected(assignment)[submission].get("lose", {}) or {}
-    for question in results[submission]["questions"]:
+    for question in graded(assignment)[submission]["questions"]:
         if question["manual"]:
             continue
         where = f"{submission}/{question['id']}: " + "; ".join(
-            f"{c['name']} -> {c['status']} {c['note']}: {c['feedback'][:200]}" for c in question["checks"] if c["status"] != "passed")
+            f"{c['name']} -> {c['status']} {c['note']}: {c['feedback'][:200]}" for c in question["checks"]
+            if c["status"] != "passed")
         if question["id"] not in lose:
             assert question["score"] == question["max_score"], where
             continue
         assert question["score"] is not None and question["score"] < question["max_score"], where
         note = lose[question["id"]]
         if note is not None:
-            notes = {c["note"] for c in question["checks"]}
-            assert note in notes, where
+            assert note in {c["note"] for c in question["checks"]}, where

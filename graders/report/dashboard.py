@@ -1,0 +1,159 @@
+"""The class summary behind index.html: plain statistics over many results.json, for course staff.
+
+Pure: results in, numbers and rows out. Links point at each submission's folder, named as batch grading
+names it (`report_folder`, which batch grading uses to write it).
+"""
+from __future__ import annotations
+
+import math
+import re
+import statistics
+from collections import defaultdict
+from typing import Any, Sequence
+
+from .plots import histogram_chart, nice_step
+from .views import STATUS_LABELS, cap
+
+__all__ = ["summarise_class", "report_folder", "report_href"]
+
+EXAMPLES_PER_MISTAKE = 5
+PROBLEM_STATUSES = ("error", "timeout")
+
+
+def report_folder(submission_id: str) -> str:
+    """The folder a submission's reports live in, inside a class's output folder: it cannot escape it."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", submission_id).strip("._") or "submission"
+    return cleaned[:100]
+
+
+def report_href(submission_id: str, question: str | None = None) -> str:
+    anchor = f"#q-{question}" if question else ""
+    return f"{report_folder(submission_id)}/feedback.html{anchor}"
+
+
+def _question_order(results: Sequence[dict]) -> list[dict]:
+    order: dict[str, dict] = {}
+    for result in results:
+        for q in result["questions"]:
+            order.setdefault(q["id"], {"id": q["id"], "title": q.get("title") or q["id"], "max_score": q["max_score"]})
+    return list(order.values())
+
+
+def _questions(results: Sequence[dict], questions: list[dict]) -> list[dict]:
+    rows = []
+    for info in questions:
+        scores = [q.get("score") for r in results for q in r["questions"] if q["id"] == info["id"]]
+        graded = [s for s in scores if s is not None]
+        full = sum(s >= info["max_score"] - 1e-9 for s in graded)
+        rows.append(dict(info, graded=len(graded), pending=len(scores) - len(graded),
+                         mean=statistics.fmean(graded) if graded else None,
+                         full_share=full / len(graded) if graded else None))
+    return rows
+
+
+def _checks(results: Sequence[dict]) -> list[dict]:
+    table: dict[tuple[str, str], dict] = {}
+    for result in results:
+        for q in result["questions"]:
+            for c in q["checks"]:
+                row = table.setdefault((q["id"], c["name"]), {"question": q["id"], "name": c["name"],
+                                       "visibility": c.get("visibility", "visible"), "max_score": c["max_score"],
+                                       "counts": defaultdict(int), "n": 0})
+                row["counts"][c["status"]] += 1
+                row["n"] += 1
+    rows = []
+    for row in table.values():
+        row["counts"] = {s: row["counts"].get(s, 0) for s in STATUS_LABELS}
+        row["passed_share"] = row["counts"]["passed"] / row["n"] if row["n"] else None
+        rows.append(row)
+    return rows
+
+
+def _mistakes(results: Sequence[dict]) -> list[dict]:
+    """Note codes by how many submissions show them, with the checks they came from and example reports."""
+    found: dict[str, dict] = {}
+    for result in sorted(results, key=lambda r: r["submission"]):
+        for q in result["questions"]:
+            for c in q["checks"]:
+                note = c.get("note")
+                if not note:
+                    continue
+                entry = found.setdefault(note, {"note": note, "submissions": [], "checks": []})
+                where = f"{q['id']}: {c['name']}"
+                if where not in entry["checks"]:
+                    entry["checks"].append(where)
+                if all(s["id"] != result["submission"] for s in entry["submissions"]):
+                    entry["submissions"].append({"id": result["submission"],
+                                                 "href": report_href(result["submission"], q["id"])})
+    rows = [dict(e, count=len(e["submissions"]), examples=e["submissions"][:EXAMPLES_PER_MISTAKE])
+            for e in found.values()]
+    return sorted(rows, key=lambda e: (-e["count"], e["note"]))
+
+
+def _last_line(message: str | None) -> str:
+    """A traceback's last line says what happened; that is what the summary shows."""
+    lines = [line for line in (message or "").splitlines() if line.strip()]
+    return lines[-1].strip() if lines else ""
+
+
+def _problems(results: Sequence[dict]) -> list[dict]:
+    rows = []
+    for result in sorted(results, key=lambda r: r["submission"]):
+        checks = [{"question": q["id"], "name": c["name"], "status": c["status"]}
+                  for q in result["questions"] for c in q["checks"] if c["status"] in PROBLEM_STATUSES]
+        errors = [{"kind": e.get("kind", ""), "message": cap(_last_line(e.get("message")), 300)["text"]}
+                  for e in result.get("errors") or []]
+        if checks or errors:
+            rows.append({"submission": result["submission"], "href": report_href(result["submission"]),
+                         "errors": errors, "checks": checks})
+    return rows
+
+
+def _times(results: Sequence[dict]) -> dict[str, Any] | None:
+    times = sorted(((r.get("elapsed_s") or 0.0, r["submission"]) for r in results), reverse=True)
+    if not times:
+        return None
+    values = [t for t, _ in times]
+    high = max(values)
+    step = nice_step(high / 8) if high > 0 else 0.25
+    bins = max(1, math.ceil(high / step - 1e-9))
+    chart = histogram_chart(values, low=0.0, high=bins * step, bins=bins,
+                            title="Grading time per submission", x_label="seconds", what="grading times", unit=" s")
+    if chart is not None:
+        chart["id"] = "chart-times"
+    return {"median": statistics.median(values), "max": high, "total": sum(values), "chart": chart,
+            "slowest": [{"submission": s, "href": report_href(s), "seconds": t} for t, s in times[:5]]}
+
+
+def _row(result: dict, questions: list[dict]) -> dict[str, Any]:
+    by_id = {q["id"]: q for q in result["questions"]}
+    statuses = {c["status"] for q in result["questions"] for c in q["checks"]}
+    notes = sorted({c["note"] for q in result["questions"] for c in q["checks"] if c.get("note")})
+    problems = [e.get("kind", "") for e in result.get("errors") or []] + sorted(statuses & set(PROBLEM_STATUSES))
+    return {"submission": result["submission"], "href": report_href(result["submission"]),
+            "score": result.get("score"), "max_score": result["max_score"],
+            "scores": [by_id[q["id"]].get("score") if q["id"] in by_id else None for q in questions],
+            "pending": any(q.get("score") is None for q in result["questions"]), "notes": notes,
+            "problems": problems, "elapsed_s": result.get("elapsed_s") or 0.0}
+
+
+def summarise_class(results: Sequence[dict], *, assignment: str) -> dict[str, Any]:
+    """Everything index.html shows, from the class's results.json files."""
+    results = sorted(results, key=lambda r: r["submission"])
+    questions = _question_order(results)
+    scores = [r.get("score") or 0.0 for r in results]
+    maximum = max((r["max_score"] for r in results), default=0)
+    step = nice_step(maximum / 20) if maximum else 1.0
+    histogram = histogram_chart(scores, low=0.0, high=math.ceil(maximum / step - 1e-9) * step,
+                                bins=max(1, math.ceil(maximum / step - 1e-9)), title="Score distribution",
+                                x_label="score (points)", what="scores") if results and maximum else None
+    if histogram is not None:
+        histogram["id"] = "chart-scores"
+    titles = [r.get("assignment_title") for r in results if r.get("assignment_title")]
+    return {"assignment": assignment, "title": titles[0] if titles else assignment, "n": len(results),
+            "max_score": maximum, "mean": statistics.fmean(scores) if scores else None,
+            "median": statistics.median(scores) if scores else None,
+            "pending": sum(any(q.get("score") is None for q in r["questions"]) for r in results),
+            "histogram": histogram, "questions": _questions(results, questions), "checks": _checks(results),
+            "mistakes": _mistakes(results), "problems": _problems(results), "times": _times(results),
+            "columns": questions, "rows": [_row(r, questions) for r in results]}

@@ -1,0 +1,66 @@
+import base64
+import hashlib
+import re
+
+import pytest
+from report_cases import PAYLOAD, class_results, hostile_result
+
+from graders.report import render_dashboard
+from graders.report.dashboard import report_folder, summarise_class
+
+
+def test_summary_counts_scores_pending_and_problems():
+    summary = summarise_class(class_results(), assignment="kernel_attention")
+    assert summary["n"] == 5 and summary["max_score"] == 17
+    assert summary["mean"] == pytest.approx((12 + 3.5 + 9.25 + 7 + 1) / 5) and summary["median"] == 7.0
+    assert summary["pending"] == 5                                   # the free-text question waits for everyone
+    assert [p["submission"] for p in summary["problems"]] == ["alice", "bob", "dave"]
+    dave = summary["problems"][2]
+    assert dave["errors"] == [{"kind": "import-warning", "message": "ValueError: boom"}]
+    assert dave["checks"] == [{"question": "random_feature_attention", "name": "runs within the time limit",
+                               "status": "timeout"}]
+
+
+def test_mistakes_are_counted_per_submission_with_links_to_examples():
+    mistakes = {m["note"]: m for m in summarise_class(class_results(), assignment="x")["mistakes"]}
+    cost = mistakes["cost-grows-too-fast"]
+    assert cost["count"] == 3 and cost["checks"] == ["causal_kernel_attention: cost grows linearly in N"]
+    assert [e["href"] for e in cost["examples"]] == [f"{who}/feedback.html#q-causal_kernel_attention"
+                                                      for who in ("alice", "bob", "dave")]
+    counts = [m["count"] for m in mistakes.values()]
+    assert counts == sorted(counts, reverse=True)
+
+
+def test_pass_rates_per_question_and_check():
+    summary = summarise_class(class_results(), assignment="x")
+    checks = {(c["question"], c["name"]): c for c in summary["checks"]}
+    cost = checks[("causal_kernel_attention", "cost grows linearly in N")]
+    assert cost["n"] == 5 and cost["counts"]["passed"] == 2 and cost["counts"]["failed"] == 3
+    assert cost["passed_share"] == pytest.approx(0.4)
+    questions = {q["id"]: q for q in summary["questions"]}
+    assert questions["free_text"]["graded"] == 0 and questions["free_text"]["pending"] == 5
+    assert questions["example_difficulty"]["full_share"] == pytest.approx(0.4)
+
+
+@pytest.mark.parametrize("submission", ["alice", "Bob Smith (2)", "../../etc", "<img src=x>", "a/b\\c", "...", "é"])
+def test_report_folders_cannot_escape_the_class_folder(submission):
+    folder = report_folder(submission)
+    assert folder and "/" not in folder and "\\" not in folder and not folder.startswith(".") and "<" not in folder
+
+
+def test_dashboard_is_self_contained_and_runs_only_its_own_hashed_script():
+    html = render_dashboard(class_results(), assignment="kernel_attention")
+    script = re.search(r"<script>(.*?)</script>", html, re.S).group(1)
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert f"script-src 'sha256-{digest}'" in html and html.count("<script") == 1
+    assert not re.search(r"https?://", html)
+    assert html.count('href="alice/feedback.html"') >= 1 and 'href="dave/feedback.html"' in html
+    assert 'id="student-table"' in html and 'aria-labelledby="chart-scores-title chart-scores-desc"' in html
+
+
+def test_dashboard_escapes_ids_notes_and_messages_from_students():
+    results = class_results() + [hostile_result()]
+    html = render_dashboard(results, assignment="kernel_attention")
+    assert '<b id="injected">' not in html and "<script>window" not in html and "<img src=x" not in html
+    assert PAYLOAD not in html and "&lt;b id=&#34;injected&#34;&gt;" in html
+    assert f'href="{report_folder(PAYLOAD)}/feedback.html"' in html
