@@ -23,9 +23,10 @@ from .report.results_json import read_results
 from .sandbox import Sandbox
 from .suite import Suite
 
-__all__ = ["grade_class", "merge_manual_scores", "grader_version", "GraderFault"]
+__all__ = ["grade_class", "merge_manual_scores", "rebuild_reports", "grader_version", "GraderFault"]
 
 MANUAL_SCORES = "manual_scores.csv"                 # kept in the output folder: re-grading re-applies it
+RELEASED = "RELEASED"                               # present once reports show hidden feedback: kept from then on
 
 _ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,8 +49,10 @@ def _fingerprint(submission: Submission, version: str) -> str:
 
 
 def _write_outputs(data: dict, folder: Path) -> None:
+    """A submission's files; its reports are released once the class folder says so (`autograde report`)."""
     write_results(data, folder / "results.json")
-    (folder / "feedback.html").write_text(render_feedback(data))
+    released = (folder.parent / RELEASED).is_file()
+    (folder / "feedback.html").write_text(render_feedback(data, released=released))
     (folder / "gradescope.json").write_text(json.dumps(to_gradescope(data), indent=1))
 
 
@@ -146,6 +149,21 @@ def _kept_manual_scores(out: Path) -> list[ManualScore]:
 
 def _all_results(out: Path) -> list[dict]:
     return [read_results(p) for p in sorted(out.glob("*/results.json"))]
+
+
+def rebuild_reports(out: Path, assignment: str, *, released: bool = False) -> list[dict]:
+    """Every report again, from the results.json files alone: no grading. With `released`, hidden checks'
+    feedback and the reference answers are shown (after the deadline)."""
+    results = _all_results(out)
+    if not results:
+        raise FileNotFoundError(f"no graded submissions in {out}: run `autograde grade` first")
+    (out / RELEASED).unlink(missing_ok=True)
+    if released:
+        (out / RELEASED).write_text("Reports in this folder show hidden checks' feedback and reference answers.\n")
+    for data in results:
+        _write_outputs(data, out / report_folder(data["submission"]))
+    _write_summary(results, out, assignment)
+    return results
 
 
 def merge_manual_scores(out: Path, scores_csv: Path, assignment: str) -> list[dict]:

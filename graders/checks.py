@@ -167,7 +167,8 @@ def answer(name: str, points: float, path: Sequence[str], judge: Callable[[Any],
     "sigma_sq"), and judged by a checker from `graders.symbolic`."""
     def judge_answer(value: Any) -> Verdict:
         if value is None or (isinstance(value, str) and not value.strip()):
-            return Verdict(Status.MISSING, 0.0, f"No answer for `{'.'.join(path)}` in answers.yaml.")
+            return Verdict(Status.MISSING, 0.0, f"No answer for `{'.'.join(path)}` (in answers.yaml, or in ANSWERS "
+                                                "in your code).")
         return judge(value)
     return Check(name, points, judge_answer, (), visibility, tuple(path))
 

@@ -125,6 +125,18 @@ def cmd_merge(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from .batch import rebuild_reports
+    _suite(args.assignment)
+    try:
+        results = rebuild_reports(args.out, args.assignment, released=args.released)
+    except FileNotFoundError as error:
+        raise UsageError(str(error)) from None
+    state = "released (hidden feedback and reference answers shown)" if args.released else "before release"
+    print(f"rewrote {len(results)} reports in {args.out}, {state}", file=sys.stderr)
+    return 0
+
+
 def cmd_export(args) -> int:
     from .export import export_gradescope, export_otter
     suite = _suite(args.assignment)
@@ -184,6 +196,15 @@ def _parser() -> argparse.ArgumentParser:
     merge.add_argument("scores", type=Path, help="CSV with columns submission, question, score, comment")
     merge.add_argument("--out", type=Path, default=Path("out"), help="the graded class folder (default: out)")
     merge.set_defaults(run=cmd_merge)
+
+    report = commands.add_parser("report", help="rebuild every report from results.json, e.g. after release",
+                                 description="Rewrite feedback.html, gradescope.json, gradebook.csv and index.html "
+                                 "from the results.json files in OUT, without grading again.")
+    report.add_argument("assignment")
+    report.add_argument("--out", type=Path, default=Path("out"), help="the graded class folder (default: out)")
+    report.add_argument("--released", action="store_true",
+                        help="show hidden checks' feedback and the reference answers (after the deadline)")
+    report.set_defaults(run=cmd_report)
 
     export = commands.add_parser("export", help="package the grader for Gradescope or Otter-Grader")
     export.add_argument("target", choices=("gradescope", "otter"))

@@ -85,7 +85,7 @@ def _compare_exact(got: np.ndarray, expected: np.ndarray, what: str) -> Verdict:
     index = tuple(int(i) for i in np.argwhere(wrong)[0])
     return Verdict.failed(f"{int(wrong.sum())} of {wrong.size} entries of {what} differ; first at index {index}: "
                           f"got {got[index]}, expected {expected[index]}.", index=list(index),
-                          mismatches=int(wrong.sum()))
+                          mismatches=int(wrong.sum()), got=got[index].item(), expected=expected[index].item())
 
 
 def _compare_close(got: np.ndarray, expected: np.ndarray, tolerance: Tolerance, what: str) -> Verdict:
@@ -101,4 +101,5 @@ def _compare_close(got: np.ndarray, expected: np.ndarray, tolerance: Tolerance, 
         f"{int(wrong.sum())} of {wrong.size} entries of {what} differ; the worst{at} is {got[worst]:.6g} where "
         f"{expected[worst]:.6g} was expected (abs. error {error[worst]:.3g}, rel. error {relative:.3g}; "
         f"tolerance {tolerance}).",
-        mismatches=int(wrong.sum()), index=list(worst), max_abs_error=float(error[worst]))
+        mismatches=int(wrong.sum()), index=list(worst), max_abs_error=float(error[worst]),
+        got=float(got[worst]), expected=float(expected[worst]))

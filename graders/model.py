@@ -135,3 +135,4 @@ class SubmissionResult:
     stderr: str = ""
     sandbox_layers: tuple[str, ...] = ()
     notebook: dict[str, Any] | None = None   # for a notebook: {"mode", "cells": [{"cell", "status", "error"}], "why"}
+    assignment_title: str = ""

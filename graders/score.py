@@ -34,5 +34,8 @@ def answer_shown(question: Question, answers: Mapping[str, Any]) -> Any:
 
 
 def submission_result(suite: Suite, submission_id: str, questions: Sequence[QuestionResult], **run: Any) -> SubmissionResult:
-    return SubmissionResult(suite.assignment, submission_id, total(questions), suite.max_score, tuple(questions), **run)
+    """Scored over the questions graded (all of them, unless a self-check asked for one)."""
+    maximum = sum(q.max_score for q in questions)
+    return SubmissionResult(suite.assignment, submission_id, total(questions), maximum, tuple(questions),
+                            assignment_title=suite.title, **run)
 

@@ -82,7 +82,9 @@ class Sandbox:
         self._work.mkdir(mode=0o755)
         for file in _CHILD_FILES:
             shutil.copy(file, self._bundle / file.name)
-        hidden_paths = {Path(p).resolve() for p in hidden} | {Path(__file__).resolve().parents[2]}
+        # a file cannot be hidden behind a tmpfs: hide the folder it is in
+        hidden_paths = {p if p.is_dir() else p.parent for p in (Path(h).resolve() for h in hidden)}
+        hidden_paths.add(Path(__file__).resolve().parents[2])
         self._argv, _, self._inside_work = child_command(self._bundle, self._work, tuple(hidden_paths), self.layers)
         self._cgroups = _Cgroups(slot, limits, self.layers)
         self._process: subprocess.Popen | None = None
