@@ -60,7 +60,7 @@ def describe_call(call: Call) -> str:
 
 def call_reference(function: Callable[..., Any], call: Call) -> Any:
     """Run a reference (or a mistake) on exactly the arguments the student got; results as numpy."""
-    return _to_numpy(invoke(function, call.args, call.kwargs, call.grad_wrt, call.cotangent))
+    return _to_numpy(invoke(function, call.args, call.kwargs, call.grad_wrt, call.cotangent, call.report))
 
 
 def _to_numpy(value: Any) -> Any:

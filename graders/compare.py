@@ -23,13 +23,14 @@ _NUMERIC_KINDS = "biuf"
 class Tolerance:
     rtol: float = 1e-6
     atol: float = 1e-8
+    equal_nan: bool = False          # NaN expected (e.g. "no example at this depth") matches NaN, only there
 
     def widened_for(self, dtype: np.dtype) -> "Tolerance":
         """A float32 or float16 answer is judged at its own precision."""
         if dtype.kind != "f" or dtype.itemsize >= 8:
             return self
         eps = float(np.finfo(dtype).eps)
-        return Tolerance(max(self.rtol, 50 * eps), max(self.atol, 50 * eps))
+        return Tolerance(max(self.rtol, 50 * eps), max(self.atol, 50 * eps), self.equal_nan)
 
     def __str__(self) -> str:
         return f"rtol {self.rtol:g}, atol {self.atol:g}"
@@ -61,6 +62,8 @@ def compare_arrays(got: Any, expected: np.ndarray, tolerance: Tolerance = Tolera
     array = as_array(got)
     if array is None:
         return Verdict.invalid(f"{what} should be an array of shape {tuple(expected.shape)}; got {describe(got)}.")
+    if expected.shape == () and array.size == 1:
+        array = array.reshape(())                       # a scalar may come back as a 1-element array
     if array.shape != expected.shape:
         return Verdict.invalid(f"{what} has shape {tuple(array.shape)}; expected {tuple(expected.shape)}.",
                                shape=list(array.shape), expected_shape=list(expected.shape))
@@ -69,13 +72,27 @@ def compare_arrays(got: Any, expected: np.ndarray, tolerance: Tolerance = Tolera
     if expected.dtype == bool:
         return _compare_exact(array.astype(bool) if array.dtype.kind in "biu" else array, expected, what)
     tolerance = tolerance.widened_for(array.dtype)
-    got64 = array.astype(np.float64)
+    got64, expected64 = array.astype(np.float64), expected.astype(np.float64)
+    if tolerance.equal_nan:
+        return _compare_with_nan(got64, expected64, tolerance, what)
     finite = np.isfinite(got64)
     if not finite.all():
         index = tuple(int(i) for i in np.argwhere(~finite)[0])
         return Verdict.failed(f"{what} has {int((~finite).sum())} non-finite entries (first at index {index}: "
                               f"{got64[index]}).", note="non-finite", index=list(index))
-    return _compare_close(got64, expected.astype(np.float64), tolerance, what)
+    return _compare_close(got64, expected64, tolerance, what)
+
+
+def _compare_with_nan(got: np.ndarray, expected: np.ndarray, tolerance: Tolerance, what: str) -> Verdict:
+    """NaN exactly where NaN is expected; elsewhere finite and close."""
+    expected_nan, got_nan = np.isnan(expected), np.isnan(got)
+    if (expected_nan != got_nan).any():
+        index = tuple(int(i) for i in np.argwhere(expected_nan != got_nan)[0])
+        wanted = "NaN" if expected_nan[index] else f"{expected[index]:.6g}"
+        return Verdict.failed(f"{what} has {got[index]:.6g} at index {index} where {wanted} was expected.",
+                              note="nan-mismatch", index=list(index))
+    keep = ~expected_nan
+    return _compare_close(got[keep], expected[keep], Tolerance(tolerance.rtol, tolerance.atol), what)
 
 
 def _compare_exact(got: np.ndarray, expected: np.ndarray, what: str) -> Verdict:

@@ -76,6 +76,7 @@ class Call:
     seed: int = 0                            # torch, numpy and random are seeded with it before the call
     grad_wrt: int | None = None              # also return d(sum(cotangent * output)) / d(args[grad_wrt])
     cotangent: Any = None                    # an array shaped like the output (or its first item); None: ones
+    report: bool = False                     # also return what model arguments saw (hooks left, modes, batches)
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,7 @@ def _run_call(module, call, root):
     import random
     random.seed(seed)
     run = lambda: invoke(function, call.get("args", ()), call.get("kwargs", {}), call.get("grad_wrt"),
-                         call.get("cotangent"))
+                         call.get("cotangent"), bool(call.get("report")))
     start = time.perf_counter()
     try:
         value, cost = _run_measured(run) if call.get("measure_cost") else (run(), {})

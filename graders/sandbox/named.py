@@ -10,13 +10,14 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch import nn
 
 try:
     from graders.wire import Named
 except ImportError:                                  # inside the sandbox `wire` is a top-level module
     from wire import Named
 
-__all__ = ["resolve", "feature_map", "invoke"]
+__all__ = ["resolve", "feature_map", "invoke", "probe_model", "ProbeModel"]
 
 
 def feature_map(name: str, params: dict[str, Any]):
@@ -37,6 +38,8 @@ def resolve(value: Any) -> Any:
             return torch.Generator().manual_seed(int(value.params["seed"]))
         if value.kind == "feature_map":
             return feature_map(value.params["name"], value.params)
+        if value.kind == "model":
+            return probe_model(int(value.params["seed"]), bool(value.params.get("train", False)))
         raise ValueError(f"unknown named value {value.kind!r}")
     if isinstance(value, list):
         return [resolve(v) for v in value]
@@ -47,15 +50,88 @@ def resolve(value: Any) -> Any:
     return value
 
 
-def invoke(function, args, kwargs, grad_wrt: int | None = None, cotangent: Any = None):
-    """function(*args, **kwargs); with `grad_wrt`, returns (output, gradient of sum(cotangent * output) with
-    respect to args[grad_wrt]), where output means the first item when the function returns a tuple."""
+def invoke(function, args, kwargs, grad_wrt: int | None = None, cotangent: Any = None, report: bool = False):
+    """function(*args, **kwargs). With `grad_wrt`, returns (output, gradient of sum(cotangent * output) with
+    respect to args[grad_wrt]), where output means the first item when the function returns a tuple. With
+    `report`, returns (output, [what each argument that can tell saw: hooks left, modes, batches])."""
     args, kwargs = resolve(list(args)), resolve(dict(kwargs))
+    if report:
+        output = function(*args, **kwargs)
+        return output, [a.grader_report(output) for a in [*args, *kwargs.values()] if isinstance(a, ProbeModel)]
     if grad_wrt is None:
         return function(*args, **kwargs)
     x = args[grad_wrt] = args[grad_wrt].clone().requires_grad_(True)
     output = function(*args, **kwargs)
     first = output[0] if isinstance(output, (tuple, list)) else output
+    if not isinstance(first, torch.Tensor) or not first.requires_grad:
+        raise TypeError(f"{getattr(function, '__name__', 'the function')} must return a torch tensor computed from its "
+                        f"input with torch operations, so that gradients can flow; it returned {type(first).__name__}"
+                        f"{'' if not isinstance(first, torch.Tensor) else ' with no autograd graph'}")
     weight = torch.ones_like(first) if cotangent is None else resolve(cotangent).to(first.dtype)
     (gradient,) = torch.autograd.grad((first * weight).sum(), x, allow_unused=True)
     return output, (torch.zeros_like(x) if gradient is None else gradient)
+
+
+# ------------------------------------------------------------------------------------------------ models
+class _Block(nn.Module):
+    """torchvision's BasicBlock, at any width."""
+
+    def __init__(self, c_in: int, c_out: int, stride: int):
+        super().__init__()
+        self.conv1 = nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(c_out)
+        self.relu = nn.ReLU(inplace=True)
+        self.conv2 = nn.Conv2d(c_out, c_out, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c_out)
+        self.downsample = None if stride == 1 and c_in == c_out else nn.Sequential(
+            nn.Conv2d(c_in, c_out, 1, stride, bias=False), nn.BatchNorm2d(c_out))
+
+    def forward(self, x):
+        out = self.bn2(self.conv2(self.relu(self.bn1(self.conv1(x)))))
+        return self.relu(out + (x if self.downsample is None else self.downsample(x)))
+
+
+class ProbeModel(nn.Module):
+    """ResNet-18's top-level layout (conv1, bn1, relu, maxpool, layer1..4, avgpool, fc) at a tiny width, with
+    torchvision's in-place ReLU after bn1. It records what a student's code did to it, for `grader_report`."""
+
+    def __init__(self, width: int = 4, classes: int = 6):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, width, 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(width)
+        self.relu = nn.ReLU(inplace=True)
+        self.maxpool = nn.MaxPool2d(3, 2, 1)
+        self.layer1 = nn.Sequential(_Block(width, width, 1))
+        self.layer2 = nn.Sequential(_Block(width, 2 * width, 2))
+        self.layer3 = nn.Sequential(_Block(2 * width, 4 * width, 2))
+        self.layer4 = nn.Sequential(_Block(4 * width, 8 * width, 2))
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(8 * width, classes)
+        self.batches_seen: list[int] = []
+
+    def forward(self, x):
+        self.batches_seen.append(int(x.shape[0]))
+        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
+        return self.fc(torch.flatten(self.avgpool(x), 1))
+
+    def grader_report(self, output: Any) -> dict:
+        tensors = [t for t in (output if isinstance(output, (list, tuple)) else [output]) if isinstance(t, torch.Tensor)]
+        return {"hooks_left": sum(len(m._forward_hooks) + len(m._forward_pre_hooks) + len(m._backward_hooks)
+                                  for m in self.modules()),
+                "training": sorted({bool(m.training) for m in self.modules()}),
+                "batches": list(self.batches_seen),
+                "keeps_graph": any(t.requires_grad or t.grad_fn is not None for t in tensors)}
+
+
+def probe_model(seed: int, train: bool = False) -> ProbeModel:
+    """A seeded ProbeModel in float64, with random running statistics so that eval and train modes differ."""
+    generator = torch.Generator().manual_seed(seed)
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        model = ProbeModel().double()
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.running_mean = 0.3 * torch.randn(m.num_features, generator=generator, dtype=torch.float64)
+            m.running_var = 0.5 + torch.rand(m.num_features, generator=generator, dtype=torch.float64)
+    return model.train(train)

@@ -205,7 +205,7 @@ class Sandbox:
 def _call_message(call: Call) -> dict:
     return {"function": call.function, "args": list(call.args), "kwargs": dict(call.kwargs),
             "measure_cost": call.measure_cost, "timeout_s": call.timeout_s, "seed": call.seed,
-            "grad_wrt": call.grad_wrt, "cotangent": call.cotangent}
+            "grad_wrt": call.grad_wrt, "cotangent": call.cotangent, "report": call.report}
 
 
 def _read_capped(path: Path) -> str:

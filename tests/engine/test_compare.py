@@ -43,3 +43,11 @@ def test_float32_is_judged_at_its_precision():
     expected = np.linspace(0, 1, 10)
     assert compare_arrays(expected.astype(np.float32), expected).status is Status.PASSED
     assert compare_arrays(expected.astype(np.float32) + 1e-3, expected).status is Status.FAILED
+
+
+def test_nan_where_nan_is_expected_and_only_there():
+    expected = np.array([0.5, np.nan, 1.0])
+    assert compare_arrays(np.array([0.5, np.nan, 1.0]), expected, Tolerance(equal_nan=True)).status is Status.PASSED
+    zero = compare_arrays(np.array([0.5, 0.0, 1.0]), expected, Tolerance(equal_nan=True))
+    assert zero.status is Status.FAILED and zero.note == "nan-mismatch" and "(1,)" in zero.feedback
+    assert compare_arrays(np.array([np.nan, np.nan, 1.0]), expected, Tolerance(equal_nan=True)).status is Status.FAILED
