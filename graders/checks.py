@@ -174,11 +174,12 @@ def answer(name: str, points: float, path: Sequence[str], judge: Callable[[Any],
 
 
 def manual(name: str, points: float, path: Sequence[str], rubric: str) -> Check:
-    """A free-text answer for a person to score; it appears in the report with the rubric."""
+    """A free-text answer for a person to score. The rubric is for staff: it goes into the evidence, which
+    student reports do not show."""
     def judge_text(value: Any) -> Verdict:
         if value is None or not str(value).strip():
             return Verdict(Status.MISSING, 0.0, "No answer given.")
-        return Verdict.manual(f"Graded by course staff. Rubric: {rubric}", text=str(value)[:10_000])
+        return Verdict.manual("Graded by course staff.", text=str(value)[:10_000], rubric=rubric)
     return Check(name, points, judge_text, (), "visible", tuple(path))
 
 

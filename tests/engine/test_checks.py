@@ -60,9 +60,10 @@ def test_answers_are_read_by_path_and_missing_ones_are_missing():
     assert decide(check, [], {}).status is Status.MISSING
 
 
-def test_free_text_goes_to_a_person_with_the_rubric():
+def test_free_text_goes_to_a_person_and_the_rubric_stays_with_staff():
     verdict = decide(manual("why", 2, ("q",), "names the margin"), [], {"q": "because"})
-    assert verdict.status is Status.MANUAL and verdict.fraction is None and "names the margin" in verdict.feedback
+    assert verdict.status is Status.MANUAL and verdict.fraction is None and "names the margin" not in verdict.feedback
+    assert verdict.evidence["rubric"] == "names the margin" and verdict.evidence["text"] == "because"
 
 
 SIZES = (256, 512, 1024, 2048)

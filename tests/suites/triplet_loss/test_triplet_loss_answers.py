@@ -131,6 +131,7 @@ def test_training_data_credits_each_size_and_names_extra_ones():
                                       "emergent_property", "favorite_approach"])
 def test_free_text_goes_to_a_person_with_the_readme_rubric(question):
     verdict = judge(question, "Some words.")
-    assert verdict.status is Status.MANUAL and verdict.fraction is None
-    assert "Rubric: 1:" in verdict.feedback and "pure quotation earns at most 1" in verdict.feedback
+    assert verdict.status is Status.MANUAL and verdict.fraction is None and "Rubric" not in verdict.feedback
+    rubric = verdict.evidence["rubric"]
+    assert rubric.startswith("1:") and "pure quotation earns at most 1" in rubric
     assert judge(question, "").status is Status.MISSING

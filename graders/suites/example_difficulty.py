@@ -1,0 +1,291 @@
+"""Suite for homework problem 4(a), prediction depth (spec: assignment `example_difficulty`).
+
+Small models and data keep a submission to seconds: `collect_activations` runs on a seeded ProbeModel
+(ResNet-18's top-level layout, tiny width, with torchvision's in-place ReLU), which also reports what the
+student's code did to it (hooks left, modes, batch sizes, autograd graph). The trained ResNet-18 and the
+full analysis live in `reference.difficulty_pipeline` (`autograde prepare example_difficulty`); their numbers
+are shown to the staff who grade the conceptual answers.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from reference import example_difficulty as ref
+from reference import example_difficulty_mistakes as wrong
+
+from ..checks import Mistake, call_reference, manual, returns, satisfies
+from ..compare import Tolerance, as_array, compare_arrays, describe
+from ..model import Call, Status, Verdict
+from ..suite import build_suite, read_manifest
+from ..wire import Named
+
+CACHE = Path(__file__).resolve().parents[2] / ".cache" / "example_difficulty"
+EXACT = Tolerance(rtol=1e-6, atol=1e-9)
+
+
+def images(seed: int, n: int) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal((n, 3, 32, 32))
+
+
+def activations_call(seed: int, *, n: int, batch_size: int, train: bool) -> Call:
+    model = Named("model", {"seed": seed, "train": train})
+    return Call("collect_activations", (model, images(seed, n)), {"batch_size": batch_size}, report=True, timeout_s=20)
+
+
+# ------------------------------------------------------------------------------------------------ activations
+EVAL_CALL = activations_call(1, n=20, batch_size=8, train=False)
+TRAIN_CALL = activations_call(2, n=12, batch_size=32, train=True)
+SNAPSHOT = Mistake("inplace-relu-overwrote-probe", wrong.activations_without_snapshot,
+                   "The bn1 probe holds the ReLU's output: ReLU(inplace=True) overwrote the tensor your hook kept. "
+                   "Copy each output in the hook (output.detach().clone()).")
+
+
+def _split(values):
+    """Each call returns (activations, [report]); a missing report means the call did not get a model."""
+    activations, reports = values
+    return activations, (reports[0] if reports else {})
+
+
+def _activations_match(call: Call, *, mistakes=()):
+    expected, _ = call_reference(ref.collect_activations, call)
+    outputs = [(m, call_reference(m.expected, call)[0]) for m in mistakes]
+
+    def judge(values) -> Verdict:
+        activations, _ = _split(values[0])
+        if not isinstance(activations, (list, tuple)) or len(activations) != len(expected):
+            return Verdict.invalid(f"collect_activations should return a list of {len(expected)} arrays (the input and "
+                                   f"the output of each of the model's {len(expected) - 1} top-level children); got "
+                                   f"{describe(activations)}.")
+        for index, (got, want) in enumerate(zip(activations, expected)):
+            verdict = compare_arrays(got, np.asarray(want), EXACT, what=f"probe {index}")
+            if verdict.status is not Status.PASSED:
+                for mistake, wrong_outputs in outputs:
+                    if all(compare_arrays(g, np.asarray(w), EXACT).status is Status.PASSED
+                           for g, w in zip(activations, wrong_outputs)):
+                        return Verdict.failed(mistake.feedback, note=mistake.note)
+                return verdict
+        return Verdict.passed()
+    return judge
+
+
+def judge_hooks_removed(values) -> Verdict:
+    _, report = _split(values[0])
+    left = report.get("hooks_left", 0)
+    if left:
+        return Verdict.failed(f"{left} hook(s) are still registered on the model afterwards: keep the handles that "
+                              "register_forward_hook returns and call .remove() on each (in a finally block).",
+                              note="hooks-not-removed")
+    return Verdict.passed()
+
+
+def judge_no_graph(values) -> Verdict:
+    _, report = _split(values[0])
+    if report.get("keeps_graph"):
+        return Verdict.failed("The activations carry an autograd graph (requires_grad=True): run the forward passes "
+                              "under torch.no_grad() or detach each output, or memory grows with every batch.",
+                              note="keeps-autograd-graph")
+    return Verdict.passed()
+
+
+def judge_batches(values) -> Verdict:
+    _, report = _split(values[0])
+    batches = report.get("batches", [])
+    if sum(batches) != 20 or max(batches, default=0) > 8:
+        return Verdict.failed(f"With 20 examples and batch_size=8 the model saw batches of {batches}; expected at most "
+                              "8 examples per forward pass, 20 in all.", note="batch-size-ignored")
+    return Verdict.passed()
+
+
+_train_values = _activations_match(TRAIN_CALL, mistakes=[Mistake(
+    "train-mode-activations", wrong.activations_in_train_mode,
+    "The probes were computed in training mode, so batch norm used each batch's statistics (and updated its "
+    "running averages). Switch to model.eval() while collecting, then restore the mode you found.")])
+
+
+def judge_eval_mode_and_restore(values) -> Verdict:
+    verdict = _train_values(values)
+    if verdict.status is not Status.PASSED:
+        return verdict
+    _, report = _split(values[0])
+    if report.get("training") != [True]:
+        return Verdict.failed("The model was in training mode before the call and is not afterwards: restore each "
+                              "module's mode (model.train(was_training)).", note="mode-not-restored")
+    return Verdict.passed()
+
+
+activation_checks = [
+    satisfies("returns the input and every top-level child's output, flattened", 1.5, [EVAL_CALL],
+              _activations_match(EVAL_CALL, mistakes=[SNAPSHOT])),
+    satisfies("collects in eval mode and restores the model's mode", 1.0, [TRAIN_CALL], judge_eval_mode_and_restore),
+    satisfies("removes its hooks afterwards", 0.5, [EVAL_CALL], judge_hooks_removed),
+    satisfies("keeps no autograd graph", 0.5, [EVAL_CALL], judge_no_graph),
+    satisfies("processes batch_size examples at a time", 0.5, [EVAL_CALL], judge_batches),
+]
+
+
+# ------------------------------------------------------------------------------------------------ k-NN
+def clusters(seed: int, n_train: int, n_test: int, classes: int, d: int) -> tuple[np.ndarray, ...]:
+    rng = np.random.default_rng(seed)
+    centres = 2.0 * rng.standard_normal((classes, d))
+    y = rng.integers(0, classes, n_train)
+    train = centres[y] + rng.standard_normal((n_train, d))
+    test = centres[rng.integers(0, classes, n_test)] + rng.standard_normal((n_test, d))
+    return train, y.astype(np.int64), test
+
+
+def tied_votes() -> tuple[np.ndarray, ...]:
+    """k = 4 and each test point has exactly two neighbours of label 3 and two of label 1 (plus far points):
+    the vote ties, and scikit-learn's rule gives the smaller label."""
+    train = np.array([[-1.0, 0], [1, 0], [0, -1.1], [0, 1.1], [9, 9], [-9, 9], [9, -9]])
+    labels = np.array([3, 3, 1, 1, 0, 2, 4], dtype=np.int64)
+    test = np.array([[0.0, 0.0], [0.05, -0.02], [-0.03, 0.04]])
+    return train, labels, test
+
+
+LARGEST = Mistake("vote-tie-to-largest-label", wrong.knn_ties_to_largest_label,
+                  "A tied vote went to the largest label; KNeighborsClassifier (and the spec) give it to the smallest.")
+knn_checks = [
+    returns("matches scikit-learn's KNeighborsClassifier on clustered data", 2.0,
+            [Call("knn_predict", clusters(11, 300, 60, 4, 5), {"k": 30}),
+             Call("knn_predict", clusters(12, 120, 40, 6, 3), {"k": 7})],
+            ref.knn_predict, tolerance=EXACT, what="the predicted labels", mistakes=[LARGEST]),
+    returns("breaks a tied vote (even k) towards the smallest label", 1.0,
+            [Call("knn_predict", tied_votes(), {"k": 4})], ref.knn_predict, tolerance=EXACT,
+            what="the predicted labels", mistakes=[LARGEST]),
+]
+
+
+# ------------------------------------------------------------------------------------------------ depth
+def walk_predictions(seed: int, P: int = 11, n: int = 400, classes: int = 6) -> tuple[np.ndarray, np.ndarray]:
+    """Probe predictions that settle at a random depth, with some flips before it."""
+    rng = np.random.default_rng(seed)
+    final = rng.integers(0, classes, n)
+    settle = rng.integers(0, P + 1, n)                                      # the true depth
+    preds = np.where(rng.random((P, n)) < 0.5, final[None, :], rng.integers(0, classes, (P, n)))
+    preds = np.where(np.arange(P)[:, None] >= settle[None, :], final[None, :], preds)
+    wrong_at = settle - 1                                                   # make probe settle-1 disagree
+    rows = np.clip(wrong_at, 0, P - 1)
+    cols = np.arange(n)[wrong_at >= 0]
+    preds[rows[wrong_at >= 0], cols] = (final[cols] + 1) % classes
+    return preds.astype(np.int64), final.astype(np.int64)
+
+
+EDGE_PREDICTIONS = (np.array([[1, 1, 2, 0, 3, 3],                          # columns: all agree -> 0; last
+                              [1, 0, 2, 0, 3, 1],                          # probe disagrees -> P; flip-flop
+                              [1, 1, 0, 1, 3, 3],                          # back and forth; agree only at
+                              [1, 1, 2, 1, 2, 3]], dtype=np.int64),        # the end; ...
+                   np.array([1, 0, 2, 1, 3, 3], dtype=np.int64))
+DEPTH_MISTAKES = [
+    Mistake("first-agreement-not-last-change", wrong.depth_first_agreement,
+            "The depth is where the probes stop changing their mind: every probe from l on must agree with the "
+            "final prediction. The first probe that agrees is not enough when a later one disagrees again."),
+    Mistake("counted-disagreements", wrong.depth_counting_disagreements,
+            "The depth is not the number of disagreeing probes but the place after the last disagreement."),
+    Mistake("depth-off-by-one", wrong.depth_off_by_one,
+            "Off by one: the depth is the index after the last disagreeing probe (P when the last probe disagrees)."),
+]
+DEPTH_CALLS = [Call("prediction_depth", walk_predictions(s)) for s in (21, 22)]
+
+
+def _histogram(depths, P: int = 11) -> list[int]:
+    array = as_array(depths)
+    if array is None or array.dtype.kind not in "iuf" or array.ndim != 1:
+        return []
+    return np.bincount(np.clip(array.astype(np.int64), 0, P), minlength=P + 1).tolist()
+
+
+_depth_values = returns("", 0, DEPTH_CALLS, ref.prediction_depth, tolerance=EXACT, what="the depths",
+                        mistakes=DEPTH_MISTAKES).judge
+
+
+def judge_depths(values) -> Verdict:
+    """The definition on random predictions; the histograms (student's and reference's) go to the report."""
+    verdict = _depth_values(values)
+    expected = call_reference(ref.prediction_depth, DEPTH_CALLS[0])
+    evidence = dict(verdict.evidence, depth_histogram=_histogram(values[0]), reference_depth_histogram=_histogram(expected))
+    return Verdict(verdict.status, verdict.fraction, verdict.feedback, verdict.note, evidence)
+
+
+depth_checks = [
+    satisfies("matches the definition on random probe predictions", 1.5, DEPTH_CALLS, judge_depths),
+    returns("gets the edge cases: all agree (0), last disagrees (P), flip-flops", 1.5,
+            [Call("prediction_depth", EDGE_PREDICTIONS)], ref.prediction_depth, tolerance=EXACT, what="the depths",
+            mistakes=DEPTH_MISTAKES),
+]
+
+
+# ------------------------------------------------------------------------------------------------ accuracy
+def depth_sample(seed: int, n: int = 300, num_depths: int = 12) -> tuple:
+    rng = np.random.default_rng(seed)
+    depths = rng.choice([0, 1, 2, 4, 5, 6, 7, 8, 10, 11], n)                # depths 3 and 9 never occur
+    correct = rng.random(n) < 1 - depths / 15
+    return depths.astype(np.int64), correct, num_depths
+
+
+ACCURACY_CALLS = [Call("accuracy_by_depth", depth_sample(s)) for s in (31, 32)]
+_accuracy_expected = [call_reference(ref.accuracy_by_depth, c) for c in ACCURACY_CALLS]
+
+
+def _accuracy_part(index: int, what: str, tolerance: Tolerance, nan_note: str):
+    def judge(values) -> Verdict:
+        for value, expected in zip(values, _accuracy_expected):
+            if not isinstance(value, (tuple, list)) or len(value) != 2:
+                return Verdict.invalid(f"accuracy_by_depth should return (accuracy, counts); got {describe(value)}.")
+            verdict = compare_arrays(value[index], np.asarray(expected[index]), tolerance, what=what)
+            if verdict.status is not Status.PASSED:
+                return Verdict(verdict.status, verdict.fraction, verdict.feedback + nan_note, verdict.note,
+                               verdict.evidence)
+        return Verdict.passed()
+    return judge
+
+
+accuracy_checks = [
+    satisfies("accuracy per depth, NaN where no example has that depth", 1.5, ACCURACY_CALLS,
+              _accuracy_part(0, "the accuracy", Tolerance(1e-9, 1e-12, equal_nan=True),
+                             " A depth with no example has no accuracy: NaN, not 0 (0 would read as 'all wrong').")),
+    satisfies("counts per depth", 0.5, ACCURACY_CALLS, _accuracy_part(1, "the counts", EXACT, "")),
+]
+
+
+# ------------------------------------------------------------------------------------------------ conceptual
+def pipeline_context() -> str:
+    """The staff pipeline's numbers, when `autograde prepare example_difficulty` has run: context for graders."""
+    for summary in sorted(CACHE.glob("analysis-*/summary.json")):
+        data = json.loads(summary.read_text())
+        keep = {k: data[k] for k in ("test_accuracy", "depth_histogram", "accuracy_by_depth", "mean_depth_by_class",
+                                     "never_occurring_depths") if k in data}
+        return " Pipeline numbers: " + json.dumps(keep)[:1500]
+    return ""
+
+
+RUBRICS = {
+    "i": "depth 2: probes 2..P-1 all agree with the final prediction, probe 1 does not; depth P: the last probe disagrees.",
+    "ii": "names where the mass is (early depths for most examples) and ties it to easy, prototypical shapes.",
+    "iii": "accuracy falls as depth grows; deep examples are ambiguous or atypical.",
+    "iv": "names the classes with the largest mean depth (e.g. ellipse vs circle, rectangle vs square) and why they are confusable.",
+    "v": "hard examples are ambiguous (near-circular ellipses, near-square rectangles), small, thin or noisy.",
+    "vi": "ReLU(inplace=True) overwrites the stored bn1 output; clone the activation in the hook.",
+    "vii": "at 32x32 layer4's map is 1x1, so avgpool changes nothing and its probe equals layer4's.",
+    "viii": "differ when the last probe disagrees with the network; argues for one (Baldock et al.: the network's).",
+    "ix": "a use (curriculum, finding mislabelled or ambiguous data, early exit) and a risk (removing rare but valid examples).",
+}
+conceptual_checks = [manual(f"({part})", 1.0, ("conceptual", part), RUBRICS[part] + pipeline_context())
+                     for part in read_manifest("example_difficulty")["questions"][-1]["parts"]]
+
+
+def prepare(*, progress: bool = True) -> None:
+    """`autograde prepare example_difficulty`: the data set, the trained ResNet-18 and the analysis, cached."""
+    from reference.difficulty_pipeline import prepare as build
+    build(CACHE, progress=progress)
+
+
+SUITE = build_suite("example_difficulty", {
+    "collect_activations": activation_checks,
+    "knn_predict": knn_checks,
+    "prediction_depth": depth_checks,
+    "accuracy_by_depth": accuracy_checks,
+    "conceptual": conceptual_checks,
+})

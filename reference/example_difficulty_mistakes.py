@@ -1,0 +1,69 @@
+"""Known wrong answers to problem 4(a), written as students write them; the suite names them in feedback."""
+from __future__ import annotations
+
+import torch
+
+from .example_difficulty import prediction_depth
+
+
+def activations_without_snapshot(model, x, batch_size=256):
+    """Hooks keep references to the outputs: the in-place ReLU after bn1 overwrites the bn1 probe."""
+    outputs, handles = [], []
+    for child in model.children():
+        handles.append(child.register_forward_hook(lambda m, i, o: outputs.append(o.flatten(1))))
+    training = model.training
+    model.eval()
+    with torch.no_grad():
+        model(x)
+    for handle in handles:
+        handle.remove()
+    model.train(training)
+    return [x.flatten(1)] + outputs
+
+
+def activations_in_train_mode(model, x, batch_size=256):
+    """Forward in whatever mode the model is in: batch norm then uses the batch's statistics."""
+    probes = [[x[i:i + batch_size].flatten(1)] for i in range(0, len(x), batch_size)]
+    handles, current = [], []
+    for child in model.children():
+        handles.append(child.register_forward_hook(lambda m, i, o: current.append(o.detach().flatten(1).clone())))
+    with torch.no_grad():
+        for b, start in enumerate(range(0, len(x), batch_size)):
+            current.clear()
+            model(x[start:start + batch_size])
+            probes[b] += list(current)
+    for handle in handles:
+        handle.remove()
+    return [torch.cat(column) for column in zip(*probes)]
+
+
+def knn_ties_to_largest_label(train_feats, train_labels, test_feats, k=30):
+    """A vote tie goes to the largest label."""
+    distances = torch.cdist(test_feats.double(), train_feats.double())
+    nearest = distances.topk(k, largest=False).indices
+    votes = torch.nn.functional.one_hot(train_labels[nearest], int(train_labels.max()) + 1).sum(1)
+    return (votes.shape[1] - 1) - votes.flip(1).argmax(1)
+
+
+def depth_first_agreement(probe_preds, final_pred):
+    """The first probe that agrees, not the last change: later disagreements are ignored."""
+    agree = probe_preds == final_pred[None, :]
+    first = agree.to(torch.int64).argmax(0)
+    return torch.where(agree.any(0), first, torch.full_like(first, probe_preds.shape[0]))
+
+
+def depth_counting_disagreements(probe_preds, final_pred):
+    """The number of probes that disagree, instead of where the last disagreement is."""
+    return (probe_preds != final_pred[None, :]).sum(0)
+
+
+def depth_off_by_one(probe_preds, final_pred):
+    """Depth as the index of the last disagreeing probe (one less than the definition)."""
+    return (prediction_depth(probe_preds, final_pred) - 1).clamp(min=0)
+
+
+def accuracy_zero_for_empty_depth(depths, correct, num_depths):
+    """0 instead of NaN where no example has a depth."""
+    counts = torch.bincount(depths, minlength=num_depths)
+    hits = torch.bincount(depths, weights=correct.double(), minlength=num_depths)
+    return hits / counts.clamp(min=1), counts
