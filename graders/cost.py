@@ -39,7 +39,7 @@ def growth_exponent(sizes: Sequence[int], values: Sequence[float]) -> float:
 
 
 def grows_like(name: str, points: float, make_call: Callable[[int], Call], *, exponent: float,
-               sizes: Sequence[int] = (256, 512, 1024, 2048), slack: float = 0.35, what: str = "your function",
+               sizes: Sequence[int] = (128, 256, 512, 1024), slack: float = 0.35, what: str = "your function",
                concept: str = "", visibility: str = "visible") -> Check:
     """Cost may grow at most like N^exponent (plus `slack`) in every metric that saw real work."""
     sizes = tuple(sizes)

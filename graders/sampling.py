@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy import stats
@@ -17,6 +18,7 @@ __all__ = ["FALSE_ALARM", "variance_interval", "normal_bound", "FrequencyStatist
 FALSE_ALARM = 1e-6
 
 
+@lru_cache(maxsize=256)
 def variance_interval(variance: float, samples: int, alpha: float) -> tuple[float, float]:
     """Where the mean of `samples` squared N(0, variance) draws falls with probability 1 - alpha (chi-square)."""
     low, high = stats.chi2.ppf([alpha / 2, 1 - alpha / 2], samples)
@@ -25,7 +27,12 @@ def variance_interval(variance: float, samples: int, alpha: float) -> tuple[floa
 
 def normal_bound(scale: float, alpha: float) -> float:
     """|X| <= bound with probability 1 - alpha for X ~ N(0, scale^2)."""
-    return scale * float(stats.norm.isf(alpha / 2))
+    return scale * _two_sided_z(alpha)
+
+
+@lru_cache(maxsize=256)
+def _two_sided_z(alpha: float) -> float:
+    return float(stats.norm.isf(alpha / 2))
 
 
 @dataclass(frozen=True)

@@ -166,6 +166,8 @@ def judge_frequencies_gaussian(values) -> Verdict:
 X_FEATURES, Y_FEATURES = (np.random.default_rng(s).standard_normal((n, 4)) for s, n in ((21, 20), (22, 15)))
 W_FEATURES = frequencies(23, D=4, D_random=64)
 FEATURE_CALLS = [Call("random_features", (X, W_FEATURES)) for X in (X_FEATURES, Y_FEATURES)]
+FEATURE_PRODUCTS = (ref.random_features(*map(torch.from_numpy, (X_FEATURES, W_FEATURES))) @
+                    ref.random_features(*map(torch.from_numpy, (Y_FEATURES, W_FEATURES))).T).numpy()   # (20, 15)
 
 
 def judge_feature_products(values) -> Verdict:
@@ -178,9 +180,7 @@ def judge_feature_products(values) -> Verdict:
             return Verdict.invalid(f"random_features(X {X.shape}, W {W_FEATURES.shape}) returned {shape}; "
                                    f"expected shape (n, 2 D_random) = {expected_shape}.")
     G = F_X.astype(np.float64) @ F_Y.astype(np.float64).T                            # (20, 15)
-    G_ref = (ref.random_features(*map(torch.from_numpy, (X_FEATURES, W_FEATURES))) @
-             ref.random_features(*map(torch.from_numpy, (Y_FEATURES, W_FEATURES))).T).numpy()
-    verdict = compare_arrays(G, G_ref, TOLERANCE, what="phi(X) phi(Y)^T")
+    verdict = compare_arrays(G, FEATURE_PRODUCTS, TOLERANCE, what="phi(X) phi(Y)^T")
     if verdict.status is Status.PASSED:
         return verdict
     D_random = W_FEATURES.shape[0]
@@ -291,18 +291,24 @@ def judge_rfa(values, probes) -> Verdict:
     return verdict
 
 
+RFA_EXPECTED = [call_reference(ref.random_feature_attention, call) for call in RFA_CALLS]
+# note -> (its output on each kernel probe, random-feature attention computed through it on each case)
+UPSTREAM_OUTPUTS = {note: ([call_reference(mistake, probe) for probe in KERNEL_PROBES],
+                           [_rfa_through(mistake, case) for case in RFA_CASES])
+                    for note, mistake in UPSTREAM_KERNEL_MISTAKES.items()}
+
+
 def _inherited_kernel_mistakes(values, kernels) -> set[str]:
     """Known kernel_attention mistakes that explain every wrong case, each seen in the student's own
     kernel_attention on the probe with the same causal flag. Empty when something else is wrong."""
     found = set()
-    for case, call, value in zip(RFA_CASES, RFA_CALLS, values):
-        causal = case[2]
-        if _all_close([value], [call_reference(ref.random_feature_attention, call)]):
+    for index, (case, value) in enumerate(zip(RFA_CASES, values)):
+        if _all_close([value], [RFA_EXPECTED[index]]):
             continue
-        probe, probe_value = KERNEL_PROBES[int(causal)], kernels[int(causal)]
-        explained = [note for note, mistake in UPSTREAM_KERNEL_MISTAKES.items()
-                     if probe_value is not None and _all_close([probe_value], [call_reference(mistake, probe)])
-                     and _all_close([value], [_rfa_through(mistake, case)])]
+        causal = int(case[2])
+        explained = [note for note, (probes, through) in UPSTREAM_OUTPUTS.items()
+                     if kernels[causal] is not None and _all_close([kernels[causal]], [probes[causal]])
+                     and _all_close([value], [through[index]])]
         if not explained:
             return set()
         found.add(explained[0])
@@ -311,13 +317,14 @@ def _inherited_kernel_mistakes(values, kernels) -> set[str]:
 
 D_RANDOMS = (16, 64, 256, 1024, 4096)
 CONVERGENCE_QKV = qkv(51, N=16, D=4, M=2)
+CONVERGENCE_EXACT = ref.softmax_attention(*map(torch.from_numpy, CONVERGENCE_QKV)).numpy()
 CONVERGENCE_CALLS = [attention_call("random_feature_attention", *CONVERGENCE_QKV, frequencies(52 + s, 4, d))
                      for d in D_RANDOMS for s in range(3)]
 
 
 def judge_convergence(values) -> Verdict:
     """Mean |error| against exact softmax attention should shrink like D_random^(-1/2) (eq. 5's variance)."""
-    exact = ref.softmax_attention(*map(torch.from_numpy, CONVERGENCE_QKV)).numpy()
+    exact = CONVERGENCE_EXACT
     for value in values:
         if (problem := compare_arrays(value, exact, Tolerance(np.inf, np.inf))).status is not Status.PASSED:
             return problem
