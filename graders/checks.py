@@ -7,7 +7,7 @@ returned values. Every judge is a pure function and can be tested with hand-made
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
@@ -94,9 +94,6 @@ def _verdict_for_failed_call(call: Call, outcome: Outcome) -> Verdict:
     if outcome.status is Status.TIMEOUT:
         return Verdict(Status.TIMEOUT, 0.0, f"{where} {outcome.error}; look for an endless loop or far too much work.")
     return Verdict(outcome.status, 0.0, f"{where} failed:\n{outcome.error}")
-
-
-_MISSING = object()
 
 
 def _answer_at(answers: Mapping[str, Any], path: tuple[str, ...]) -> Any:

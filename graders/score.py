@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Mapping, Sequence
 
 from .checks import Check
-from .model import CheckResult, QuestionResult, Status, SubmissionResult, Verdict
+from .model import CheckResult, QuestionResult, SubmissionResult, Verdict
 from .suite import Question, Suite
 
 __all__ = ["score_check", "score_question", "total", "answer_shown", "submission_result"]

@@ -1,7 +1,6 @@
 """Check logic on hand-made outcomes: no process, no student code."""
 import numpy as np
 import pytest
-import torch
 
 from graders.checks import Check, Mistake, answer, decide, manual, returns
 from graders.cost import grows_like

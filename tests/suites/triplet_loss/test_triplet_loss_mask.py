@@ -1,5 +1,4 @@
 """`triplet_mask` checks: bool or 0/1 masks pass, the known mistakes are named, other values are invalid."""
-import numpy as np
 import pytest
 import torch
 
