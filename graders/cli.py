@@ -98,7 +98,8 @@ def cmd_list(args) -> int:
 def cmd_demo(args) -> int:
     from .batch import grade_class
     from .suite import ASSIGNMENTS
-    graded = []
+    from .report import render_overview
+    classes = []
     for assignment in ASSIGNMENTS:
         folder = EXAMPLES / assignment
         if not folder.is_dir():
@@ -106,10 +107,13 @@ def cmd_demo(args) -> int:
         suite = _suite(assignment)
         results = grade_class(suite, _submissions(assignment, [folder]), args.out / assignment, jobs=args.jobs,
                               force=args.force)
-        graded.append((assignment, len(results)))
+        classes.append({"folder": assignment, "title": suite.title, "n": len(results), "max_score": suite.max_score,
+                        "mean": sum(r["score"] for r in results) / len(results)})
         print(f"{assignment}: {len(results)} submissions -> {args.out / assignment / 'index.html'}", file=sys.stderr)
-    if not graded:
+    if not classes:
         raise UsageError(f"no example classes under {EXAMPLES}")
+    (args.out / "index.html").write_text(render_overview(classes))
+    print(f"all classes: {args.out / 'index.html'}", file=sys.stderr)
     return 0
 
 

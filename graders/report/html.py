@@ -18,7 +18,7 @@ from markupsafe import Markup
 from .dashboard import summarise_class
 from .views import STATUS_LABELS, check_view, submission_view
 
-__all__ = ["render_feedback", "render_dashboard", "render_gradescope_test", "render_gradescope_summary", "TEMPLATES"]
+__all__ = ["render_feedback", "render_dashboard", "render_overview", "render_gradescope_test", "render_gradescope_summary", "TEMPLATES"]
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
@@ -81,3 +81,8 @@ def render_gradescope_summary(result: dict) -> str:
     Visible at once, so it says nothing about hidden checks."""
     return _environment().get_template("gradescope_summary.html.j2").render(
         v=submission_view(result, released=False)).strip()
+
+
+def render_overview(classes: Sequence[dict]) -> str:
+    """A page linking several classes' dashboards: [{"folder", "title", "n", "mean", "max_score"}]."""
+    return _environment().get_template("demo.html.j2").render(classes=classes)
