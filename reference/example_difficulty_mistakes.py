@@ -67,3 +67,24 @@ def accuracy_zero_for_empty_depth(depths, correct, num_depths):
     counts = torch.bincount(depths, minlength=num_depths)
     hits = torch.bincount(depths, weights=correct.double(), minlength=num_depths)
     return hits / counts.clamp(min=1), counts
+
+
+def _votes(train_feats, train_labels, test_feats, k, skip=0):
+    """Label counts among neighbours skip .. skip + k - 1 (by distance), and the neighbours' labels in order."""
+    order = torch.cdist(test_feats.double(), train_feats.double()).argsort(dim=1, stable=True)[:, skip:skip + k]
+    labels = train_labels[order]                                            # (n_test, k), nearest first
+    return torch.nn.functional.one_hot(labels, int(train_labels.max()) + 1).sum(1), labels
+
+
+def knn_k_plus_one(train_feats, train_labels, test_feats, k=30):
+    """Counts k + 1 neighbours (e.g. topk(k + 1), meant to drop the query itself, which is not in the train set)."""
+    votes, _ = _votes(train_feats, train_labels, test_feats, k + 1)
+    return votes.argmax(1)
+
+
+def knn_ties_to_nearest_label(train_feats, train_labels, test_feats, k=30):
+    """Counter(labels).most_common(1): a tied vote goes to the label met first, the nearest neighbour's."""
+    votes, labels = _votes(train_feats, train_labels, test_feats, k)
+    tied = votes == votes.max(1, keepdim=True).values                       # (n_test, C)
+    first_tied = tied.gather(1, labels).to(torch.int64).argmax(1)           # first neighbour with a tied label
+    return labels[torch.arange(len(labels)), first_tied]

@@ -128,6 +128,16 @@ def _drop_privileges(limits):
         resource.setrlimit(resource.RLIMIT_NPROC, (limits["processes"],) * 2)
 
 
+def _private_scratch(folder):
+    """Temporary files, caches and HOME inside the submission's own folder, which is deleted after it:
+    nothing one student writes can reach the next."""
+    scratch = os.path.join(folder, ".scratch")
+    os.makedirs(scratch, exist_ok=True)
+    os.environ.update(TMPDIR=scratch, HOME=folder, MPLCONFIGDIR=scratch, JOBLIB_TEMP_FOLDER=scratch)
+    import tempfile
+    tempfile.tempdir = None                              # re-read TMPDIR
+
+
 def _import_student(request):
     """Import the student's module from its folder: a .py file, or a notebook's cells (see notebook.py).
     Returns the module and, for a notebook, a report per cell."""
@@ -170,6 +180,7 @@ def _worker(request, start, out_fd):
             os.dup2(os.open(os.path.join(request["capture"], name), os.O_WRONLY | os.O_APPEND), fd)
         _drop_privileges(request["limits"])
         os.chdir(request["dir"])
+        _private_scratch(request["dir"])
         try:
             module, cells = _import_student(request) if request["module"] else (None, None)
         except BaseException as error:                 # noqa: B902
@@ -353,10 +364,17 @@ def _reap_all():
 
 
 def _warm_up():
-    """The first op under a dispatch mode imports ~800 modules (torch._dynamo, sympy): do it once, before
-    any fork. One thread, so no OpenMP pool exists for a forked worker to deadlock on."""
+    """Slow first-time work, done once before any fork. The first op under a dispatch mode imports ~800
+    modules (torch._dynamo, sympy); matplotlib builds a font cache on first import (students' notebooks
+    import it). One thread, so no OpenMP pool exists for a forked worker to deadlock on."""
     with FlopCounterMode(display=False), _ElementCounter():
         torch.ones(2, 2) @ torch.ones(2, 2)
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot  # noqa: F401
+    except ImportError:
+        pass
 
 
 def main():

@@ -142,3 +142,13 @@ def test_forged_frames_cannot_end_a_run_or_reach_the_next_submission(sandbox):
     assert forged.outcomes[0].status is Status.ERROR and "invalid data" in forged.outcomes[0].error
     honest = run(sandbox, "def f(x): return x + 1\n", Call("f", (1,)), Call("f", (2,)))
     assert [o.value for o in honest.outcomes] == [2, 3] and not honest.errors
+
+
+def test_plotting_and_temporary_files_work_and_stay_with_their_submission(sandbox):
+    source = ("import tempfile, os\nimport matplotlib.pyplot as plt\n"
+              "def f(x):\n    plt.plot([1, 2]); plt.savefig('plot.png')\n"
+              "    with tempfile.NamedTemporaryFile(delete=False) as t: t.write(b'secret')\n"
+              "    return os.path.exists('plot.png')\n"
+              "def leftovers(x):\n    return sorted(os.listdir(tempfile.gettempdir()))\n")
+    assert run(sandbox, source, Call("f", (1,))).outcomes[0].value is True
+    assert run(sandbox, source, Call("leftovers", (1,))).outcomes[0].value == []
