@@ -127,9 +127,14 @@ class ProbeModel(nn.Module):
 def probe_model(seed: int, train: bool = False) -> ProbeModel:
     """A seeded ProbeModel in float64, with random running statistics so that eval and train modes differ."""
     generator = torch.Generator().manual_seed(seed)
+    default_dtype = torch.get_default_dtype()
     with torch.random.fork_rng():
         torch.manual_seed(seed)
-        model = ProbeModel().double()
+        torch.set_default_dtype(torch.float32)         # the same weights whatever the caller's default dtype
+        try:
+            model = ProbeModel().double()
+        finally:
+            torch.set_default_dtype(default_dtype)
     for m in model.modules():
         if isinstance(m, nn.BatchNorm2d):
             m.running_mean = 0.3 * torch.randn(m.num_features, generator=generator, dtype=torch.float64)

@@ -8,7 +8,15 @@ import torch
 
 from reference import kernel_attention as ref
 
-torch.set_default_dtype(torch.float64)
+
+
+@pytest.fixture(autouse=True)
+def float64_by_default():
+    """These tests compute in float64; the default dtype is restored for every other test."""
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(previous)
 
 
 def test_gaussian_decomposition_holds_exactly_at_sigma_squared_sqrt_D():
