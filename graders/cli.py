@@ -81,6 +81,14 @@ def cmd_check(args) -> int:
 
 def cmd_list(args) -> int:
     from .suite import ASSIGNMENTS, load_suite
+    if args.assignment:
+        suite = _suite(args.assignment)
+        print(f"{suite.assignment}  ({suite.max_score:g} points)  {suite.title}")
+        for q in suite.questions:
+            print(f"\n  {q.id}  ({q.points:g} points, {q.kind})  {q.title}")
+            for c in q.checks:
+                print(f"    {c.points:>5g}  {c.visibility:8s} {c.name}")
+        return 0
     for assignment in ASSIGNMENTS:
         try:
             suite = load_suite(assignment)
@@ -185,7 +193,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("-q", "--question", help="check one question only")
     check.set_defaults(run=cmd_check)
 
-    commands.add_parser("list", help="assignments, questions and points").set_defaults(run=cmd_list)
+    listing = commands.add_parser("list", help="assignments, questions and points; with an assignment, every check")
+    listing.add_argument("assignment", nargs="?", help="show this assignment's checks with points and visibility")
+    listing.set_defaults(run=cmd_list)
 
     demo = commands.add_parser("demo", help="grade the bundled example classes and write their reports")
     demo.add_argument("--out", type=Path, default=Path("out/demo"), help="output folder (default: out/demo)")
