@@ -5,7 +5,7 @@ VENV := .venv
 # A Python the sandbox's unprivileged users can read (the default pyenv one lives in a 0700 home).
 PYTHON ?= $(shell for p in /usr/bin/python3.11 /usr/bin/python3; do [ -x $$p ] && echo $$p && break; done)
 STAMP := $(VENV)/.installed
-APT_PACKAGES := bubblewrap chromium chromium-driver
+APT_PACKAGES := python3-venv bubblewrap chromium chromium-driver
 
 .PHONY: install system demo test test-slow benchmark clean
 

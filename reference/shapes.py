@@ -30,12 +30,12 @@ CHUNK = 2048       # images rendered at once (bounds the temporaries to a few hu
 class ShapesConfig:
     """How a train/test pair is drawn. The test set depends only on ``seed`` and ``n_test``."""
 
-    n_train: int = 12_000
+    n_train: int = 10_000
     n_test: int = 6_000
     seed: int = 0
     size: tuple[float, float] = (5.0, 11.0)               # characteristic radius s in pixels
-    ellipse_aspect: tuple[float, float] = (0.45, 0.92)    # minor/major axis; ~0.9 is nearly a circle
-    rectangle_aspect: tuple[float, float] = (0.40, 0.90)  # short/long side; ~0.9 is nearly a square
+    ellipse_aspect: tuple[float, float] = (0.45, 0.94)    # minor/major axis; above ~0.9 nearly a circle
+    rectangle_aspect: tuple[float, float] = (0.40, 0.93)  # short/long side; above ~0.9 nearly a square
     triangle_aspect: tuple[float, float] = (0.50, 1.00)   # short/long leg
     outline_fraction: float = 0.5
     thickness: tuple[float, float] = (1.0, 2.5)           # outline stroke in pixels
