@@ -28,7 +28,7 @@ def _run(submission: Submission, calls: list, sandbox: Sandbox) -> tuple[RunResu
     run = sandbox.run(submission, calls, submission.code_file)
     if not submission.code_file.endswith(".ipynb"):
         return run, None
-    if not any("importing took longer" in e.message for e in run.errors):
+    if not any(e.kind == "import-timeout" for e in run.errors):
         return run, {"mode": "full", "cells": list(run.cells or ()), "why": "all code cells ran in order"}
     run = sandbox.run(submission, calls, submission.code_file, notebook_mode="definitions")
     why = (f"running every cell took longer than {sandbox.limits.import_timeout_s:g} s, so only imports, "

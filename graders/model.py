@@ -118,7 +118,7 @@ class QuestionResult:
 
 @dataclass(frozen=True)
 class SubmissionError:
-    kind: str                                # syntax-error, import-crash, killed, missing-code, bad-answers-file
+    kind: str                                # import-crash, import-timeout, killed, missing-code, bad-answers-file, grader-fault
     message: str
 
 

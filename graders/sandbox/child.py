@@ -307,7 +307,7 @@ def _relay(pipe, pid, request, ready, reply):
     try:
         message = _first_frame(pipe.read(time.monotonic() + limit))
     except TimeoutError:
-        reply({"event": "import-error", "error": f"importing took longer than {limit:g} s"})
+        reply({"event": "import-timeout", "error": f"importing took longer than {limit:g} s"})
         return None
     except (EOFError, wire.WireError) as problem:
         reply({"event": "import-error", "error": f"while importing, {_ended(pid, problem)}"})

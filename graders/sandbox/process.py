@@ -218,6 +218,8 @@ def _read_capped(path: Path) -> str:
     return text + ("\n[... output cut ...]" if len(data) > STREAM_SHOWN else "")
 
 
+_SUBMISSION_ERRORS = {"import-error": "import-crash", "import-timeout": "import-timeout",
+                      "worker-error": "worker-error", "sandbox-lost": "killed"}
 _CALL_STATUS = {"returned": Status.PASSED, "error": Status.ERROR, "missing": Status.MISSING,
                 "timeout": Status.TIMEOUT, "crashed": Status.ERROR}
 
@@ -232,8 +234,8 @@ def _collect(replies: list[dict], calls: Sequence[Call], stdout: str, stderr: st
         if event == "ready":
             answers = reply.get("answers") if isinstance(reply.get("answers"), dict) else None
             cells = tuple(c for c in reply["cells"] if isinstance(c, dict)) if isinstance(reply.get("cells"), list) else None
-        elif event in ("import-error", "worker-error", "sandbox-lost"):
-            kind = {"import-error": "import-crash", "worker-error": "worker-error", "sandbox-lost": "killed"}[event]
+        elif event in _SUBMISSION_ERRORS:
+            kind = _SUBMISSION_ERRORS[event]
             errors.append(SubmissionError(kind, str(reply.get("error", ""))[:4000]))
         elif type(reply.get("call")) is int and 0 <= reply["call"] < len(calls):
             outcomes[reply["call"]] = _outcome(reply)

@@ -41,7 +41,7 @@ def test_exit_at_import_is_reported_as_an_import_error(sandbox):
 
 def test_hanging_import_is_reported(sandbox, monkeypatch):
     result = run(sandbox, "import time\ntime.sleep(1000)\n", Call("f", (1,)))
-    assert result.errors and "importing took longer" in result.errors[0].message
+    assert [e.kind for e in result.errors] == ["import-timeout"] and "importing took longer" in result.errors[0].message
 
 
 def test_syntax_error_names_the_line(sandbox):
