@@ -208,7 +208,7 @@ def _frame(body) -> bytes:
 class _Pipe:
     """Reads length-prefixed frames from a worker with a deadline."""
     def __init__(self, fd):
-        self.fd, self.buffer = fd, b""
+        self.fd, self.buffer = fd, bytearray()
 
     def _fill(self, n, deadline):
         while len(self.buffer) < n:
@@ -226,7 +226,8 @@ class _Pipe:
         if total > wire.MAX_FRAME_BYTES:
             raise wire.WireError("oversized frame")
         self._fill(4 + total, deadline)
-        frame, self.buffer = self.buffer[4:4 + total], self.buffer[4 + total:]
+        frame = bytes(self.buffer[4:4 + total])
+        del self.buffer[:4 + total]
         return wire.decode_frame(frame)
 
 
@@ -266,6 +267,11 @@ def _reap(pid, grace_s=1.0):
 
 def _start_worker(request, first_call):
     r, w = os.pipe()
+    try:
+        import fcntl
+        fcntl.fcntl(r, 1031, 1 << 20)                  # F_SETPIPE_SZ: arrays cross in few reads
+    except (ImportError, OSError):
+        pass
     pid = os.fork()
     if pid == 0:
         os.close(r)
@@ -384,6 +390,11 @@ def main():
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
     os.dup2(2, 1)
+    try:
+        import fcntl
+        fcntl.fcntl(replies.fileno(), 1031, 1 << 20)    # F_SETPIPE_SZ on the channel to the grader
+    except (ImportError, OSError):
+        pass
     reply = lambda body: wire.write_frame(replies, body)
     wire.write_frame(replies, {"event": "started", "torch": torch.__version__})
     while True:

@@ -27,6 +27,16 @@ __all__ = ["Sandbox", "RunResult"]
 _CHILD_FILES = (*(Path(__file__).with_name(f) for f in ("child.py", "named.py", "notebook.py")), Path(wire.__file__))
 START_TIMEOUT_S = 60.0
 STREAM_SHOWN = 20_000                    # characters of stdout/stderr kept for the report
+PIPE_BYTES = 1 << 20
+
+
+def widen_pipe(fd: int) -> None:
+    """Arrays cross in frames of megabytes: a 1 MiB pipe (Linux, F_SETPIPE_SZ) takes them in few reads."""
+    try:
+        import fcntl
+        fcntl.fcntl(fd, 1031, PIPE_BYTES)                          # F_SETPIPE_SZ
+    except (ImportError, OSError):
+        pass
 
 
 @dataclass(frozen=True)
@@ -88,7 +98,7 @@ class Sandbox:
         self._argv, _, self._inside_work = child_command(self._bundle, self._work, tuple(hidden_paths), self.layers)
         self._cgroups = _Cgroups(slot, limits, self.layers)
         self._process: subprocess.Popen | None = None
-        self._buffer = b""
+        self._buffer = bytearray()
         self._count = 0
 
     # -------------------------------------------------------------------------------- zygote life cycle
@@ -100,7 +110,8 @@ class Sandbox:
         self._process = subprocess.Popen(self._argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                          stderr=subprocess.DEVNULL, env=env, cwd=self._work,
                                          preexec_fn=self._cgroups.enter, start_new_session=True)
-        self._buffer = b""
+        self._buffer = bytearray()
+        widen_pipe(self._process.stdout.fileno())
         started = self._read(time.monotonic() + START_TIMEOUT_S)
         if started.get("event") != "started":
             raise RuntimeError(f"the sandbox did not start: {started}")
@@ -134,12 +145,13 @@ class Sandbox:
                 if total > wire.MAX_FRAME_BYTES:
                     raise wire.WireError("oversized frame from the sandbox")
                 if len(self._buffer) >= 4 + total:
-                    frame, self._buffer = self._buffer[4:4 + total], self._buffer[4 + total:]
+                    frame = bytes(self._buffer[4:4 + total])
+                    del self._buffer[:4 + total]
                     return wire.decode_frame(frame)
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
                 raise TimeoutError
-            chunk = os.read(fd, 1 << 20)
+            chunk = os.read(fd, PIPE_BYTES)
             if not chunk:
                 raise EOFError
             self._buffer += chunk
