@@ -24,7 +24,8 @@ __all__ = ["collect_activations", "knn_predict", "prediction_depth", "accuracy_b
 # A float32 distance |x|^2 - 2 x.y + |y|^2 is off by at most about this times |x|^2 + |y|^2 (blocked GEMM sums
 # chains of a few hundred products: ~600 u = 4e-5 for d = 16384). A neighbour near the k-th place has
 # |y| <= |x| + sqrt(d_(k+1)) (triangle inequality), so a row whose k-th and (k+1)-th distances are further
-# apart than twice that bound has its k-set fixed; the other rows are recomputed in float64.
+# apart than twice that bound has its k-set fixed; in the other rows the points within the bound of the
+# k-th place are recomputed in float64 (``_repair``).
 FLOAT32_RELATIVE_ERROR = 2.0**-13
 
 
@@ -89,8 +90,9 @@ def knn_predict(train_feats: torch.Tensor, train_labels: torch.Tensor, test_feat
     smallest squared distances |x|^2 - 2 x.y + |y|^2 (float64, clipped at 0) and a tied vote to the smallest
     label. Where equal distances straddle the k-th place, sklearn keeps whichever its fixed-size max-heap,
     filled in training order, keeps; those rows replay that heap. float64 inputs are compared in float64.
-    Lower precisions are compared in float32 after centring on the training mean, and a test row whose k-th
-    and (k+1)-th distances lie within the float32 rounding bound is recomputed in float64 on the raw values.
+    Lower precisions are compared in float32 after centring on the training mean; where a test row's k-th and
+    (k+1)-th distances lie within the float32 rounding bound, the training points near the k-th place are
+    recomputed in float64 on the raw values.
     """
     train_feats, test_feats = torch.as_tensor(train_feats), torch.as_tensor(test_feats)
     train_labels = torch.as_tensor(train_labels)
@@ -105,21 +107,18 @@ def knn_predict(train_feats: torch.Tensor, train_labels: torch.Tensor, test_feat
     classes, y = torch.unique(train_labels, return_inverse=True)           # (C,), (n_train,)
     votes_per_train = nn.functional.one_hot(y, len(classes)).to(torch.float32)  # (n_train, C)
     exact = train_feats.dtype == torch.float64 and test_feats.dtype == torch.float64
-    if exact:
-        Y64 = train_feats                                                   # (n_train, d)
-    else:
-        Y64 = None                                                          # raw float64 copy, made if needed
-        shift = train_feats.to(torch.float64).mean(0)                       # (d,) distances ignore shifts
-        Y = (train_feats - shift).to(torch.float32)                         # (n_train, d)
+    if not exact:
+        shift = train_feats.mean(0, dtype=torch.float64).to(torch.float32)  # (d,) distances ignore shifts
+        Y = train_feats.to(torch.float32) - shift                           # (n_train, d)
         Y_sq = (Y * Y).sum(1)                                               # (n_train,)
 
     pred = torch.empty(len(test_feats), dtype=torch.long)                   # (n_test,)
     for start in range(0, len(test_feats), chunk_size):
         X_raw = test_feats[start:start + chunk_size]                        # (c, d)
         if exact:
-            D = _squared_distances(X_raw, Y64)                              # (c, n_train)
+            D = _squared_distances(X_raw, train_feats)                      # (c, n_train)
         else:
-            X = (X_raw - shift).to(torch.float32)                           # (c, d)
+            X = X_raw.to(torch.float32) - shift                             # (c, d)
             X_sq = (X * X).sum(1, keepdim=True)                             # (c, 1)
             D = torch.addmm(Y_sq[None, :], X, Y.T, alpha=-2).add_(X_sq)     # (c, n_train) squared distances
             if k < len(Y):
@@ -129,12 +128,29 @@ def knn_predict(train_feats: torch.Tensor, train_labels: torch.Tensor, test_feat
                 tolerance = FLOAT32_RELATIVE_ERROR * (X_sq[:, 0] + reach)   # (c,) bound on the rounding error
                 unsure = torch.nonzero(gap <= 2 * tolerance).flatten()      # (u,) rows whose k-set may differ
                 if len(unsure):
-                    Y64 = train_feats.to(torch.float64) if Y64 is None else Y64  # (n_train, d)
+                    window = nearest[unsure, k - 1] + 2 * tolerance[unsure]  # (u,) beyond it: surely not a neighbour
                     D = D.to(torch.float64)
-                    D[unsure] = _squared_distances(X_raw[unsure].to(torch.float64), Y64)  # (u, n_train)
+                    D[unsure] = _repair(D[unsure], window, X_raw[unsure], train_feats, k)  # (u, n_train)
         counts = _k_nearest(D, k).to(torch.float32) @ votes_per_train       # (c, C) neighbours per class
         pred[start:start + len(X_raw)] = counts.argmax(1)                   # first maximum: smallest label
     return classes[pred]                                                    # (n_test,)
+
+
+def _repair(D: torch.Tensor, window: torch.Tensor, X: torch.Tensor, Y: torch.Tensor, k: int) -> torch.Tensor:
+    """float64 distances, as scikit-learn computes them, for the entries of D (u, n) at most ``window`` (u,),
+    +inf elsewhere (surely not neighbours); X (u, d) and Y (n, d) are the raw features. A row whose k-th
+    float64 distance is tied gets all its distances, for the heap replay of ``_k_nearest``."""
+    exact = torch.full_like(D, torch.inf)                                   # (u, n)
+    X64 = X.to(torch.float64)                                               # (u, d)
+    for row in range(len(D)):
+        near = torch.nonzero(D[row] <= window[row]).flatten()               # (t,) candidates, t >= k
+        y = Y[near].to(torch.float64)                                       # (t, d)
+        exact[row, near] = (X64[row] @ X64[row] - 2 * (y @ X64[row]) + (y * y).sum(1)).clamp(min=0)  # (t,)
+    kth = exact.topk(k, dim=1, largest=False).values[:, -1:]                # (u, 1)
+    tied = torch.nonzero((exact <= kth).sum(1) > k).flatten()               # (v,)
+    if len(tied):
+        exact[tied] = _squared_distances(X64[tied], Y.to(torch.float64))    # (v, n)
+    return exact
 
 
 def _squared_distances(X: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:

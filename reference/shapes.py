@@ -30,7 +30,7 @@ CHUNK = 2048       # images rendered at once (bounds the temporaries to a few hu
 class ShapesConfig:
     """How a train/test pair is drawn. The test set depends only on ``seed`` and ``n_test``."""
 
-    n_train: int = 10_000
+    n_train: int = 9_000
     n_test: int = 6_000
     seed: int = 0
     size: tuple[float, float] = (5.0, 11.0)               # characteristic radius s in pixels

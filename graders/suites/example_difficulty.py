@@ -287,8 +287,8 @@ def pipeline_context() -> str:
     """The staff pipeline's numbers, when `autograde prepare example_difficulty` has run: context for graders."""
     for summary in sorted(CACHE.glob("analysis-*/summary.json")):
         data = json.loads(summary.read_text())
-        keep = {k: data[k] for k in ("test_accuracy", "depth_histogram", "accuracy_by_depth", "mean_depth_by_class",
-                                     "never_occurring_depths") if k in data}
+        keep = {k: data[k] for k in ("test_accuracy", "knn_probe_accuracy", "depth", "why_depths_never_occur")
+                if k in data}
         return " Pipeline numbers: " + json.dumps(keep)[:1500]
     return ""
 

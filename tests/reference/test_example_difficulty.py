@@ -277,7 +277,8 @@ def test_prepare_runs_end_to_end_on_a_tiny_configuration_and_caches(tmp_path):
 def test_prepare_trains_to_convergence(tmp_path):
     paths = pipeline.prepare(tmp_path, progress=False)
     summary = json.loads(paths.summary.read_text())
-    assert summary["train_accuracy"] >= 0.99
-    assert 0.85 <= summary["test_accuracy"] <= 0.97
+    epochs = json.loads(paths.training_log.read_text())["epochs"]
+    assert summary["train_accuracy"] >= 0.99 and epochs[-1]["train_loss"] < 0.05
+    assert 0.85 <= summary["test_accuracy"] <= 0.98      # hard cases kept: not 100%
     accuracy = summary["depth"]["network"]["accuracy"]
     assert accuracy[0] > max(a for a in accuracy[6:] if a is not None)   # accuracy falls with depth
