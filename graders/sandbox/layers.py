@@ -74,13 +74,18 @@ def child_command(bundle: Path, work: Path, hidden: tuple[Path, ...], layers: tu
     inside_bundle, inside_work = f"{SANDBOX_TMP}/grader", f"{SANDBOX_TMP}/work"
     argv = [shutil.which("bwrap"), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
             "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
-            "--die-with-parent", "--new-session"]
+            "--die-with-parent", "--new-session",
+            "--tmpfs", SANDBOX_TMP]                      # first: whatever lives in /tmp (a clone, say) is gone
     for path in sorted({Path("/root"), Path("/home"), *hidden}):
-        if path.exists():
+        if path.exists() and not path.is_relative_to(SANDBOX_TMP):
             argv += ["--tmpfs", str(path)]
+    covered = [Path(SANDBOX_TMP), *(p for p in hidden if not p.is_relative_to(SANDBOX_TMP))]
     for prefix in sorted({Path(sys.prefix), Path(sys.base_prefix)}):   # the interpreter comes back, read-only
+        # folders bwrap makes on the way to a mount point are 0700: make them 0755, or the slot's user
+        # could not reach the interpreter's lazily imported modules
+        for folder in reversed(prefix.parents):
+            if any(folder != top and folder.is_relative_to(top) for top in covered):
+                argv += ["--perms", "0755", "--dir", str(folder)]
         argv += ["--ro-bind", str(prefix), str(prefix)]
-    argv += [
-             "--tmpfs", SANDBOX_TMP, "--ro-bind", str(bundle), inside_bundle, "--bind", str(work), inside_work,
-             "--chdir", inside_work]
+    argv += ["--ro-bind", str(bundle), inside_bundle, "--bind", str(work), inside_work, "--chdir", inside_work]
     return argv + python + [f"{inside_bundle}/child.py", site], inside_bundle, inside_work

@@ -152,3 +152,16 @@ def test_plotting_and_temporary_files_work_and_stay_with_their_submission(sandbo
               "def leftovers(x):\n    return sorted(os.listdir(tempfile.gettempdir()))\n")
     assert run(sandbox, source, Call("f", (1,))).outcomes[0].value is True
     assert run(sandbox, source, Call("leftovers", (1,))).outcomes[0].value == []
+
+
+def test_an_interpreter_under_tmp_stays_reachable_for_the_slot_user(monkeypatch, tmp_path):
+    """CI may clone the repository (and its venv) under /tmp, which the sandbox replaces with a tmpfs."""
+    from pathlib import Path
+
+    from graders.sandbox import layers
+    monkeypatch.setattr(layers.sys, "prefix", "/tmp/ci-clone/.venv")
+    argv, _, _ = layers.child_command(tmp_path / "b", tmp_path / "w", (Path("/tmp/ci-clone"),), ("bubblewrap",))
+    tmpfs = argv.index("--tmpfs")
+    assert argv[tmpfs + 1] == "/tmp" and argv.index("--ro-bind", tmpfs) > tmpfs
+    made = [argv[i + 3] for i, a in enumerate(argv) if a == "--perms" and argv[i + 1] == "0755"]
+    assert "/tmp/ci-clone" in made and argv.index("/tmp/ci-clone/.venv") > argv.index("--perms")
