@@ -13,12 +13,12 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 import torch
 
-from .compare import Tolerance, as_array, compare_arrays, describe
+from .compare import Tolerance, compare_arrays, describe
 from .model import Call, Outcome, Status, Verdict
 from .sandbox.named import invoke
 from .wire import Named
 
-__all__ = ["Check", "Mistake", "decide", "returns", "satisfies", "answer", "manual", "describe_call",
+__all__ = ["Check", "Mistake", "decide", "returns", "matches_reference", "satisfies", "answer", "manual", "describe_call",
            "call_reference", "Judge"]
 
 Judge = Callable[[Sequence[Any]], Verdict]          # returned values, in call order -> Verdict
@@ -109,10 +109,18 @@ def _answer_at(answers: Mapping[str, Any], path: tuple[str, ...]) -> Any:
 def returns(name: str, points: float, calls: Sequence[Call], reference: Callable[..., Any], *,
             tolerance: Tolerance = Tolerance(), mistakes: Sequence[Mistake] = (), visibility: str = "visible",
             what: str = "the result", if_non_finite: str = "") -> Check:
-    """The student's function returns what `reference` returns on every call (arrays or tuples of them).
-    Expected values are computed here, on the grader's side, when the check is judged."""
+    """The student's function returns what `reference` returns on every call (arrays or tuples of them)."""
+    judge = matches_reference(calls, reference, tolerance=tolerance, mistakes=mistakes, what=what,
+                              if_non_finite=if_non_finite)
+    return Check(name, points, judge, tuple(calls), visibility)
+
+
+def matches_reference(calls: Sequence[Call], reference: Callable[..., Any], *, tolerance: Tolerance = Tolerance(),
+                      mistakes: Sequence[Mistake] = (), what: str = "the result", if_non_finite: str = "") -> Judge:
+    """The judge of `returns`, for checks that build on it. Expected values are computed on the grader's
+    side, once, when the suite is built."""
     calls = tuple(calls)
-    expected = [call_reference(reference, call) for call in calls]        # once, when the suite is built
+    expected = [call_reference(reference, call) for call in calls]
     wrong = [(m, [call_reference(m.expected, call) for call in calls]) for m in mistakes]
 
     def judge(values: Sequence[Any]) -> Verdict:
@@ -122,7 +130,7 @@ def returns(name: str, points: float, calls: Sequence[Call], reference: Callable
                 return _explain(verdict, values, wrong, tolerance, call, if_non_finite)
         return Verdict.passed()
 
-    return Check(name, points, judge, calls, visibility)
+    return judge
 
 
 def _compare_value(got: Any, expected: Any, tolerance: Tolerance, what: str) -> Verdict:
@@ -178,8 +186,3 @@ def manual(name: str, points: float, path: Sequence[str], rubric: str) -> Check:
             return Verdict(Status.MISSING, 0.0, "No answer given.")
         return Verdict.manual("Graded by course staff.", text=str(value)[:10_000], rubric=rubric)
     return Check(name, points, judge_text, (), "visible", tuple(path))
-
-
-def values_close(got: Any, expected: Any, tolerance: Tolerance = Tolerance()) -> bool:
-    array = as_array(got)
-    return array is not None and compare_arrays(array, np.asarray(expected), tolerance).status is Status.PASSED

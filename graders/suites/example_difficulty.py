@@ -16,7 +16,7 @@ import numpy as np
 from reference import example_difficulty as ref
 from reference import example_difficulty_mistakes as wrong
 
-from ..checks import Mistake, call_reference, manual, returns, satisfies
+from ..checks import Mistake, call_reference, manual, matches_reference, returns, satisfies
 from ..compare import Tolerance, as_array, compare_arrays, describe
 from ..model import Call, Status, Verdict
 from ..suite import build_suite, read_manifest
@@ -229,8 +229,8 @@ def _histogram(depths, P: int = 11) -> list[int]:
     return np.bincount(np.clip(array.astype(np.int64), 0, P), minlength=P + 1).tolist()
 
 
-_depth_values = returns("", 0, DEPTH_CALLS, ref.prediction_depth, tolerance=EXACT, what="the depths",
-                        mistakes=DEPTH_MISTAKES).judge
+_depth_values = matches_reference(DEPTH_CALLS, ref.prediction_depth, tolerance=EXACT, what="the depths",
+                                  mistakes=DEPTH_MISTAKES)
 
 
 def judge_depths(values) -> Verdict:

@@ -14,7 +14,7 @@ import torch
 from reference import kernel_attention as ref
 from reference import kernel_attention_mistakes as wrong
 
-from ..checks import Mistake, answer, call_reference, returns, satisfies
+from ..checks import Mistake, answer, call_reference, matches_reference, returns, satisfies
 from ..compare import Tolerance, as_array, compare_arrays, describe
 from ..cost import grows_like
 from ..model import Call, Status, Verdict
@@ -109,7 +109,7 @@ FREQUENCY_CALLS = [Call("sample_frequencies", (8, 4096, sigma_sq), {"generator":
                    for seed, sigma_sq in ((11, 2.0), (12, 4.0))]
 
 
-def _frequency_matrix(W, sigma_sq) -> Verdict | None:
+def _frequency_matrix(W) -> Verdict | None:
     """Shape and type first: W is (D_random, D) = (4096, 8)."""
     array = as_array(W)
     if array is None or array.dtype.kind != "f":
@@ -135,7 +135,7 @@ def _variance_diagnosis(measured: float, sigma_sq: float) -> tuple[str, str]:
 def judge_frequency_covariance(values) -> Verdict:
     for W, call in zip(values, FREQUENCY_CALLS):
         sigma_sq = call.args[2]
-        if (problem := _frequency_matrix(W, sigma_sq)) is not None:
+        if (problem := _frequency_matrix(W)) is not None:
             return problem
         s = frequency_statistics(W, 1 / sigma_sq)
         if not s.covariance_ok:
@@ -151,7 +151,7 @@ def judge_frequency_covariance(values) -> Verdict:
 
 def judge_frequencies_gaussian(values) -> Verdict:
     for W, call in zip(values, FREQUENCY_CALLS):
-        if (problem := _frequency_matrix(W, call.args[2])) is not None:
+        if (problem := _frequency_matrix(W)) is not None:
             return problem
         s = frequency_statistics(W, 1 / call.args[2])
         if not s.gaussian_ok:
@@ -271,8 +271,8 @@ RFA_MISTAKES = [
     Mistake("factor-missing-2", wrong.rfa_factor_missing_two,
             "The factors are exp(||x||^2 / sigma^2); expanding ||q - k||^2 gives exp(||x||^2 / (2 sigma^2))."),
 ]
-_rfa_matches_reference = returns("", 0, RFA_CALLS, ref.random_feature_attention, tolerance=TOLERANCE,
-                                 mistakes=RFA_MISTAKES).judge
+_rfa_matches_reference = matches_reference(RFA_CALLS, ref.random_feature_attention, tolerance=TOLERANCE,
+                                           mistakes=RFA_MISTAKES)
 
 
 def judge_rfa(values, probes) -> Verdict:
