@@ -22,9 +22,7 @@ import numpy as np                                  # noqa: E402
 import torch                                        # noqa: E402
 import wire                                         # noqa: E402
 from named import invoke                            # noqa: E402
-import tracemalloc                                  # noqa: E402
-from torch.utils._python_dispatch import TorchDispatchMode   # noqa: E402
-from torch.utils.flop_counter import FlopCounterMode         # noqa: E402  (slow to import: done once here)
+import measure                                      # noqa: E402  (cost counters: slow to import, done once here)
 
 torch.set_num_threads(1)
 STREAM_CAP = 8 * 2**20                             # bytes of stdout/stderr a worker may write (RLIMIT_FSIZE)
@@ -61,32 +59,6 @@ def _student_traceback(error: BaseException, root: str) -> str:
     return "\n".join(lines + [message]) if lines else message
 
 
-class _ElementCounter(TorchDispatchMode):
-    """Adds up the elements of every aten op's outputs: sees broadcasting, which FLOP counters miss."""
-    def __init__(self):
-        super().__init__()
-        self.elements = 0
-
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        out = func(*args, **(kwargs or {}))
-        for t in (out if isinstance(out, (tuple, list)) else (out,)):
-            if isinstance(t, torch.Tensor):
-                self.elements += t.numel()
-        return out
-
-
-def _run_measured(run):
-    """Run once while counting torch FLOPs, elements produced and numpy's peak traced bytes."""
-    counter = _ElementCounter()
-    tracemalloc.start()
-    with FlopCounterMode(display=False) as flops, counter:
-        value = run()
-    numpy_peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return value, {"flops": float(flops.get_total_flops()), "elements": float(counter.elements),
-                   "numpy_peak_bytes": float(numpy_peak)}
-
-
 def _run_call(module, call, root):
     name = call["function"]
     function = getattr(module, name, None)
@@ -101,7 +73,7 @@ def _run_call(module, call, root):
                          call.get("cotangent"), bool(call.get("report")))
     start = time.perf_counter()
     try:
-        value, cost = _run_measured(run) if call.get("measure_cost") else (run(), {})
+        value, cost = measure.run_measured(run) if call.get("measure_cost") else (run(), {})
         cost["seconds"] = time.perf_counter() - start
     except BaseException as error:                  # noqa: B902 - SystemExit included: it is the student's
         return {"status": "error", "error": _student_traceback(error, root),
@@ -373,8 +345,7 @@ def _warm_up():
     """Slow first-time work, done once before any fork. The first op under a dispatch mode imports ~800
     modules (torch._dynamo, sympy); matplotlib builds a font cache on first import (students' notebooks
     import it). One thread, so no OpenMP pool exists for a forked worker to deadlock on."""
-    with FlopCounterMode(display=False), _ElementCounter():
-        torch.ones(2, 2) @ torch.ones(2, 2)
+    measure.warm_up()
     try:
         import matplotlib
         matplotlib.use("Agg")

@@ -24,7 +24,7 @@ from .layers import CGROUP_ROOT, Limits, available_layers, child_command
 
 __all__ = ["Sandbox", "RunResult"]
 
-_CHILD_FILES = (*(Path(__file__).with_name(f) for f in ("child.py", "named.py", "notebook.py")), Path(wire.__file__))
+_CHILD_FILES = (*(Path(__file__).with_name(f) for f in ("child.py", "named.py", "notebook.py", "measure.py")), Path(wire.__file__))
 START_TIMEOUT_S = 60.0
 STREAM_SHOWN = 20_000                    # characters of stdout/stderr kept for the report
 PIPE_BYTES = 1 << 20
