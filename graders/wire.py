@@ -82,18 +82,45 @@ def encode_frame(body: Any) -> bytes:
     return struct.pack(">I", len(header)) + header + b"".join(blobs)
 
 
+MAX_DIMS = 32
+MAX_BLOBS = 100_000
+_TAGS = {"$array": {"$array", "dtype", "shape"}, "$tuple": {"$tuple"}, "$named": {"$named", "params"},
+         "$unsupported": {"$unsupported"}}
+
+
 def _decode_array(node: dict, blobs: list[bytes]) -> np.ndarray:
     dtype, shape, index = node.get("dtype"), node.get("shape"), node.get("$array")
-    if dtype not in ALLOWED_DTYPES:
-        raise WireError(f"array dtype {dtype!r} is not a plain numeric dtype")
-    if not (isinstance(shape, list) and all(type(n) is int and n >= 0 for n in shape)):
+    if type(dtype) is not str or dtype not in ALLOWED_DTYPES:
+        raise WireError(f"array dtype {str(dtype)[:40]!r} is not a plain numeric dtype")
+    if not (type(shape) is list and len(shape) <= MAX_DIMS and all(type(n) is int and n >= 0 for n in shape)):
         raise WireError("array shape is not a list of sizes")
     if not (type(index) is int and 0 <= index < len(blobs)):
         raise WireError("array refers to a missing blob")
-    expected = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
+    expected = np.dtype(dtype).itemsize
+    for n in shape:                                  # Python ints: a crafted shape cannot overflow
+        expected *= n
     if len(blobs[index]) != expected:
         raise WireError(f"array bytes ({len(blobs[index])}) do not match shape {tuple(shape)} and dtype {dtype}")
     return np.frombuffer(blobs[index], dtype=dtype).reshape(shape).copy()
+
+
+def _decode_tagged(tag: str, node: dict, blobs: list[bytes], depth: int) -> Any:
+    if set(node) - _TAGS[tag]:
+        raise WireError(f"unexpected keys beside {tag}")
+    if tag == "$array":
+        return _decode_array(node, blobs)
+    if tag == "$tuple":
+        if type(node["$tuple"]) is not list:
+            raise WireError("$tuple does not hold a list")
+        return tuple(_decode(v, blobs, depth + 1) for v in node["$tuple"])
+    if tag == "$named":
+        params = node.get("params", {})
+        if type(node["$named"]) is not str or type(params) is not dict:
+            raise WireError("$named needs a name and a mapping of parameters")
+        return Named(node["$named"][:200], _decode(params, blobs, depth + 1))
+    if type(node["$unsupported"]) is not str:
+        raise WireError("$unsupported does not hold a type name")
+    return Unsupported(node["$unsupported"][:200])
 
 
 def _decode(node: Any, blobs: list[bytes], depth: int = 0) -> Any:
@@ -109,35 +136,41 @@ def _decode(node: Any, blobs: list[bytes], depth: int = 0) -> Any:
         return [_decode(v, blobs, depth + 1) for v in node]
     if type(node) is not dict:
         raise WireError(f"unexpected JSON value {type(node).__name__}")
-    if "$array" in node:
-        return _decode_array(node, blobs)
-    if "$tuple" in node:
-        return tuple(_decode(v, blobs, depth + 1) for v in node["$tuple"])
-    if "$named" in node:
-        return Named(str(node["$named"]), _decode(node.get("params", {}), blobs, depth + 1))
-    if "$unsupported" in node:
-        return Unsupported(str(node["$unsupported"])[:200])
-    return {str(k): _decode(v, blobs, depth + 1) for k, v in node.items()}
+    tags = [k for k in node if k.startswith("$")]
+    if tags:
+        if len(tags) != 1 or tags[0] not in _TAGS:
+            raise WireError(f"unknown tagged form {str(tags)[:80]}")
+        return _decode_tagged(tags[0], node, blobs, depth)
+    return {k: _decode(v, blobs, depth + 1) for k, v in node.items()}
 
 
 def decode_frame(frame: bytes) -> Any:
-    """Frame bytes -> plain data (numpy arrays, numbers, str, lists, tuples, dicts). Strict."""
+    """Frame bytes -> plain data (numpy arrays, numbers, str, lists, tuples, dicts). Strict: whatever the bytes,
+    the only exception is `WireError`."""
+    try:
+        return _decode_frame(frame)
+    except WireError:
+        raise
+    except (ValueError, TypeError, RecursionError, OverflowError, MemoryError, UnicodeError, struct.error) as e:
+        raise WireError(f"frame is not valid plain data ({type(e).__name__})") from None
+
+
+def _decode_frame(frame: bytes) -> Any:
     if len(frame) < 4:
         raise WireError("truncated frame")
     (n,) = struct.unpack(">I", frame[:4])
-    try:
-        header = json.loads(frame[4:4 + n])
-    except (ValueError, UnicodeDecodeError) as e:
-        raise WireError(f"frame header is not JSON: {e}") from None
-    sizes = header.get("blobs") if isinstance(header, dict) else None
-    if not (isinstance(sizes, list) and all(type(s) is int and s >= 0 for s in sizes)):
+    if 4 + n > len(frame):
+        raise WireError("truncated frame header")
+    header = json.loads(frame[4:4 + n])              # RecursionError, ValueError: turned into WireError above
+    sizes = header.get("blobs") if type(header) is dict else None
+    if not (type(sizes) is list and len(sizes) <= MAX_BLOBS and all(type(s) is int and s >= 0 for s in sizes)):
         raise WireError("frame header has no blob sizes")
+    if 4 + n + sum(sizes) != len(frame):
+        raise WireError("frame length does not match its blobs")
     blobs, offset = [], 4 + n
     for size in sizes:
         blobs.append(frame[offset:offset + size])
         offset += size
-    if offset != len(frame):
-        raise WireError("frame length does not match its blobs")
     return _decode(header.get("body"), blobs)
 
 
@@ -152,10 +185,10 @@ def _read_exactly(stream: BinaryIO, n: int) -> bytes:
     return b"".join(chunks)
 
 
-def read_frame(stream: BinaryIO) -> Any:
+def read_frame(stream: BinaryIO, limit: int = MAX_FRAME_BYTES) -> Any:
     """Read one frame whose first 4 bytes give the total length that follows (see write_frame)."""
     (total,) = struct.unpack(">I", _read_exactly(stream, 4))
-    if total > MAX_FRAME_BYTES:
+    if total > limit:
         raise WireError(f"frame of {total} bytes exceeds the limit")
     return decode_frame(_read_exactly(stream, total))
 

@@ -53,3 +53,39 @@ def test_deep_nesting_is_rejected():
     nested = {"body": json.loads("[" * 40 + "]" * 40), "blobs": []}
     with pytest.raises(WireError, match="nested"):
         decode_frame(_frame(nested))
+
+
+@pytest.mark.parametrize("body, message", [
+    ({"$tuple": 5}, "tuple"),
+    ({"$tuple": "abc"}, "tuple"),
+    ({"$named": 3}, "named"),
+    ({"$named": "x", "params": [1]}, "named"),
+    ({"$unsupported": ["x"]}, "type name"),
+    ({"$array": 0, "dtype": "float64", "shape": [2**62, 2**62, 2**62]}, "do not match"),
+    ({"$array": 0, "dtype": "float64", "shape": [1] * 40}, "shape"),
+    ({"$array": 0, "dtype": ["float64"], "shape": [1]}, "dtype"),
+    ({"$array": 0, "dtype": "float64", "shape": [1], "extra": 1}, "unexpected keys"),
+    ({"$tuple": [], "$named": "x"}, "tagged"),
+    ({"$eval": "x"}, "tagged"),
+])
+def test_crafted_tagged_forms_are_wire_errors(body, message):
+    with pytest.raises(WireError, match=message):
+        decode_frame(_frame({"body": body, "blobs": [8]}, b"\0" * 8))
+
+
+@pytest.mark.parametrize("frame", [
+    b"", b"\0\0\0\x05{", b"\0\0\0\x02[]", b"\xff\xff\xff\xff{}",
+    struct.pack(">I", 6000) + b"[" * 3000 + b"]" * 3000,
+    struct.pack(">I", 5020) + b'{"body": ' + b"9" * 5000 + b', "blobs": []}'[:11],
+    struct.pack(">I", 13) + b'{"blobs": [1]',
+    struct.pack(">I", 2) + b'\xff\xfe',
+])
+def test_any_bytes_decode_or_raise_wire_error(frame):
+    with pytest.raises(WireError):
+        decode_frame(frame)
+
+
+def test_deeply_nested_header_is_a_wire_error_not_a_recursion_error():
+    text = ('{"body": ' + "[" * 100_000 + "]" * 100_000 + ', "blobs": []}').encode()
+    with pytest.raises(WireError):
+        decode_frame(struct.pack(">I", len(text)) + text)
