@@ -1,27 +1,43 @@
-"""The vocabulary suites are written in: checks with names, points, visibility and a pure judge.
+"""The vocabulary suites are written in, and the one judging core they share.
 
 A `Check` carries the calls it needs (built on the grader's side from explicit seeds) and a judge that
 turns what came back into a `Verdict`. The engine does the common part once (`decide`): a call that
 raised, timed out or is missing decides the check before its judge is asked, so judges only ever see
-returned values. Every judge is a pure function and can be tested with hand-made outcomes.
+returned values; and the expected values of a hidden check are redacted there, in one place.
+
+`returns` is the judge of values: the student's function returns what the reference returns, compared
+on the dtype the student returned with the tolerance rule of `graders.compare` (1e-5 relative to the
+array's scale, widened for float32). When it fails, the judge tries, in this order:
+
+1. `Given`: right given the student's own helpers. A check that builds on other student functions
+   names them (`Given({"random_features": ref.random_features}, calls=..., expected=...)`); the grader
+   calls those helpers on the same inputs and computes the expected value from their outputs with a
+   reference function that takes them. If the student's value matches that, and some helper deviates
+   from its reference, the check passes with the note `follows-from-<helper>`: any deviation of a helper,
+   a known mistake or not, is charged on the helper's own question only.
+2. `Mistake`: a known wrong answer, matched on every call, names its note and concept.
+3. Otherwise the evidence: the call, how many entries differ, the worst one, and the rule (`concept`).
+
+Every judge is a pure function and can be tested with hand-made outcomes.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import torch
 
-from .compare import Tolerance, compare_arrays, describe
+from .compare import Tolerance, compare_arrays, describe, difference_text
 from .model import Call, Outcome, Status, Verdict
-from .sandbox.named import invoke
+from .sandbox.named import invoke, resolve
 from .wire import Named
 
-__all__ = ["Check", "Mistake", "decide", "returns", "matches_reference", "satisfies", "answer", "manual", "describe_call",
-           "call_reference", "Judge"]
+__all__ = ["Check", "Mistake", "Given", "decide", "redact", "returns", "matches_reference", "satisfies", "answer",
+           "manual", "describe_call", "call_reference", "Judge"]
 
-Judge = Callable[[Sequence[Any]], Verdict]          # returned values, in call order -> Verdict
+Judge = Callable[..., Verdict]          # returned values in call order (and support values) -> Verdict
 
 
 @dataclass(frozen=True)
@@ -33,7 +49,7 @@ class Check:
     visibility: str = "visible"
     reads_answer: tuple[str, ...] | None = None     # (question id, part...) for answer checks
     uses_cost: bool = False                         # the judge wants Outcomes (with cost), not values
-    support_calls: tuple[Call, ...] = ()            # extra evidence; their failure decides nothing
+    support_calls: tuple[Call, ...] = ()            # calls of the helpers a check builds on; they decide nothing
 
 
 @dataclass(frozen=True)
@@ -44,6 +60,16 @@ class Mistake:
     expected: Callable[..., Any]
     feedback: str
     fraction: float = 0.0
+
+
+@dataclass(frozen=True)
+class Given:
+    """The student functions a check builds on. `helpers` maps each to its reference; `calls(call)` gives the
+    helper calls made for one call of the check; `expected(*args, *helper_outputs, **kwargs)` computes, with
+    reference code, the check's value from the helpers' outputs (torch tensors) on that call's arguments."""
+    helpers: Mapping[str, Callable[..., Any]]
+    calls: Callable[[Call], Sequence[Call]]
+    expected: Callable[..., Any]
 
 
 def describe_call(call: Call) -> str:
@@ -71,8 +97,10 @@ def _to_numpy(value: Any) -> Any:
     return value
 
 
+# ------------------------------------------------------------------------------------------------ the engine
 def decide(check: Check, outcomes: Sequence[Outcome], answers: Mapping[str, Any]) -> Verdict:
-    """The engine's common part: failed calls decide first; then the check's own judge."""
+    """The engine's common part: failed calls decide first; then the check's own judge; hidden checks are
+    redacted."""
     if check.reads_answer is not None:
         return check.judge(_answer_at(answers, check.reads_answer))
     primary, support = outcomes[:len(check.calls)], outcomes[len(check.calls):]
@@ -80,11 +108,23 @@ def decide(check: Check, outcomes: Sequence[Outcome], answers: Mapping[str, Any]
         if not outcome.returned:
             return _verdict_for_failed_call(call, outcome)
     if check.uses_cost:
-        return check.judge(primary)
-    values = [o.value for o in primary]
-    if check.support_calls:
-        return check.judge(values, [o.value if o.returned else None for o in support])
-    return check.judge(values)
+        verdict = check.judge(primary)
+    elif check.support_calls:
+        verdict = check.judge([o.value for o in primary], [o.value if o.returned else None for o in support])
+    else:
+        verdict = check.judge([o.value for o in primary])
+    return redact(verdict) if check.visibility == "hidden" else verdict
+
+
+def redact(verdict: Verdict) -> Verdict:
+    """A hidden check's verdict without expected values: the one place they are taken out."""
+    evidence = {k: v for k, v in verdict.evidence.items() if not k.startswith("expected")}
+    feedback = verdict.feedback
+    if "difference" in verdict.evidence:
+        feedback = _mismatch_feedback(verdict.evidence["call"], verdict.evidence["difference"],
+                                      verdict.evidence.get("concept", ""), show_expected=False)
+        evidence["difference"] = {k: v for k, v in verdict.evidence["difference"].items() if not k.startswith("expected")}
+    return dataclasses.replace(verdict, feedback=feedback, evidence=evidence)
 
 
 def _verdict_for_failed_call(call: Call, outcome: Outcome) -> Verdict:
@@ -105,35 +145,70 @@ def _answer_at(answers: Mapping[str, Any], path: tuple[str, ...]) -> Any:
     return value
 
 
-# ------------------------------------------------------------------------------------------------ builders
+# ------------------------------------------------------------------------------------------------ values
 def returns(name: str, points: float, calls: Sequence[Call], reference: Callable[..., Any], *,
-            tolerance: Tolerance = Tolerance(), mistakes: Sequence[Mistake] = (), visibility: str = "visible",
-            what: str = "the result", if_non_finite: str = "") -> Check:
-    """The student's function returns what `reference` returns on every call (arrays or tuples of them)."""
-    judge = matches_reference(calls, reference, tolerance=tolerance, mistakes=mistakes, what=what,
-                              if_non_finite=if_non_finite)
-    return Check(name, points, judge, tuple(calls), visibility)
+            tolerance: Tolerance = Tolerance(), mistakes: Sequence[Mistake] = (), given: Sequence[Given] = (),
+            visibility: str = "visible", what: str = "the result", part: int | None = None, concept: str = "",
+            if_non_finite: str = "") -> Check:
+    """The student's function returns what `reference` returns on every call (arrays, numbers or tuples of
+    them; with `part`, only that item of a returned tuple is judged). See the module docstring."""
+    calls = tuple(calls)
+    judge = matches_reference(calls, reference, tolerance=tolerance, mistakes=mistakes, given=given, what=what,
+                              part=part, concept=concept, if_non_finite=if_non_finite)
+    support = tuple(helper for g in given for call in calls for helper in g.calls(call))
+    return Check(name, points, judge, calls, visibility, support_calls=support)
 
 
 def matches_reference(calls: Sequence[Call], reference: Callable[..., Any], *, tolerance: Tolerance = Tolerance(),
-                      mistakes: Sequence[Mistake] = (), what: str = "the result", if_non_finite: str = "") -> Judge:
-    """The judge of `returns`, for checks that build on it. Expected values are computed on the grader's
-    side, once, when the suite is built."""
+                      mistakes: Sequence[Mistake] = (), given: Sequence[Given] = (), what: str = "the result",
+                      part: int | None = None, concept: str = "", if_non_finite: str = "") -> Judge:
+    """The judge of `returns`, for checks that build on it. Expected values (the reference's, each mistake's,
+    each helper's) are computed on the grader's side, once, when the suite is built."""
     calls = tuple(calls)
-    expected = [call_reference(reference, call) for call in calls]
-    wrong = [(m, [call_reference(m.expected, call) for call in calls]) for m in mistakes]
+    pick = (lambda value: value) if part is None else (lambda value: value[part])
+    expected = [pick(call_reference(reference, call)) for call in calls]
+    wrong = [(m, [pick(call_reference(m.expected, call)) for call in calls]) for m in mistakes]
+    helpers = [_HelperPlan(g, calls, pick) for g in given]
 
-    def judge(values: Sequence[Any]) -> Verdict:
-        for call, value, right in zip(calls, values, expected):
-            verdict = _compare_value(value, right, tolerance, what)
-            if verdict.status is not Status.PASSED:
-                return _explain(verdict, values, wrong, tolerance, call, if_non_finite)
-        return Verdict.passed()
+    def judge(values: Sequence[Any], support: Sequence[Any] = ()) -> Verdict:
+        values = [_part(v, part, what) for v in values]
+        verdicts = [_compare_value(v, e, tolerance, what) for v, e in zip(values, expected)]
+        failing = [i for i, v in enumerate(verdicts) if v.status is not Status.PASSED]
+        if not failing:
+            return Verdict.passed()
+        first = failing[0]
+        if verdicts[first].status is Status.FAILED:
+            offset = 0
+            for plan in helpers:
+                used, offset = support[offset:offset + plan.size], offset + plan.size
+                if (verdict := plan.excuse(values, verdicts, used, tolerance)) is not None:
+                    return verdict
+            for mistake, outputs in wrong:
+                if all(_compare_value(v, o, tolerance, what).status is Status.PASSED for v, o in zip(values, outputs)):
+                    return Verdict.failed(mistake.feedback, note=mistake.note, fraction=mistake.fraction,
+                                          call=describe_call(calls[first]))
+        return _failure(verdicts[first], calls[first], concept, if_non_finite)
 
     return judge
 
 
+def _part(value: Any, part: int | None, what: str) -> Any:
+    if part is None:
+        return value
+    if not isinstance(value, (tuple, list)) or len(value) <= part:
+        return _NotATuple(value)
+    return value[part]
+
+
+class _NotATuple:
+    """A returned value that should have been a tuple; compares as invalid."""
+    def __init__(self, value: Any):
+        self.value = value
+
+
 def _compare_value(got: Any, expected: Any, tolerance: Tolerance, what: str) -> Verdict:
+    if isinstance(got, _NotATuple):
+        return Verdict.invalid(f"The function should return a tuple; got {describe(got.value)}.")
     if not isinstance(expected, tuple):
         return compare_arrays(got, expected, tolerance, what=what)
     if not isinstance(got, (tuple, list)) or len(got) != len(expected):
@@ -145,25 +220,70 @@ def _compare_value(got: Any, expected: Any, tolerance: Tolerance, what: str) -> 
     return Verdict.passed()
 
 
-def _explain(verdict: Verdict, values, wrong, tolerance, failing: Call, if_non_finite: str) -> Verdict:
-    """Name a known mistake when the student's values match it on every call; otherwise keep the evidence."""
-    if verdict.status is Status.FAILED:
-        for mistake, outputs in wrong:
-            if all(_compare_value(v, o, tolerance, "").status is Status.PASSED for v, o in zip(values, outputs)):
-                return Verdict.failed(mistake.feedback, note=mistake.note, fraction=mistake.fraction,
-                                      call=describe_call(failing))
+def _failure(verdict: Verdict, call: Call, concept: str, if_non_finite: str) -> Verdict:
+    """Evidence first (the call, the difference), then the concept."""
+    where = describe_call(call)
+    if verdict.status is Status.FAILED and "mismatches" in verdict.evidence and "what" in verdict.evidence:
+        difference = {k: v for k, v in verdict.evidence.items()}
+        feedback = _mismatch_feedback(where, difference, concept)
+        return Verdict.failed(feedback, note=verdict.note, call=where, difference=difference, concept=concept)
     extra = f" {if_non_finite}" if if_non_finite and verdict.note == "non-finite" else ""
-    feedback = f"On {describe_call(failing)}: {verdict.feedback}{extra}"
-    return Verdict(verdict.status, 0.0, feedback, verdict.note, dict(verdict.evidence, call=describe_call(failing)))
+    feedback = f"On {where}: {verdict.feedback}{extra}"
+    return Verdict(verdict.status, 0.0, feedback, verdict.note, dict(verdict.evidence, call=where))
 
 
-def satisfies(name: str, points: float, calls: Sequence[Call], judge: Judge, *, visibility: str = "visible",
-              support_calls: Sequence[Call] = ()) -> Check:
+def _mismatch_feedback(where: str, difference: dict, concept: str, *, show_expected: bool = True) -> str:
+    return f"On {where}: {difference_text(difference, show_expected=show_expected)} {concept}".strip()
+
+
+class _HelperPlan:
+    """One `Given` laid out over a check's calls: which support values belong to which call, and the
+    reference's own helper outputs, to tell whether the student's helpers deviate."""
+
+    def __init__(self, given: Given, calls: Sequence[Call], pick: Callable[[Any], Any]):
+        self.given, self.calls, self.pick = given, tuple(calls), pick
+        self.helper_calls = [tuple(given.calls(call)) for call in calls]
+        self.size = sum(len(h) for h in self.helper_calls)
+        self.reference_outputs = [[call_reference(given.helpers[h.function], h) for h in hs] for hs in self.helper_calls]
+
+    def excuse(self, values, verdicts, support, tolerance) -> Verdict | None:
+        """PASSED with `follows-from-<helper>` when every call is right, or right given the student's own
+        helper outputs, and some helper deviates; None otherwise."""
+        if len(support) != self.size or any(s is None for s in support):
+            return None
+        deviating, offset = set(), 0
+        for call, value, verdict, helper_calls, reference in zip(self.calls, values, verdicts, self.helper_calls,
+                                                                 self.reference_outputs):
+            outputs, offset = support[offset:offset + len(helper_calls)], offset + len(helper_calls)
+            if any(np.shape(o) != np.shape(r) for o, r in zip(outputs, reference)):
+                return None
+            deviating |= {h.function for h, o, r in zip(helper_calls, outputs, reference)
+                          if compare_arrays(o, r, tolerance).status is not Status.PASSED}
+            if verdict.status is Status.PASSED:
+                continue
+            own = self.pick(_to_numpy(self.given.expected(*resolve(list(call.args)), *map(_tensor, outputs),
+                                                          **resolve(dict(call.kwargs)))))
+            if _compare_value(value, own, tolerance, "").status is not Status.PASSED:
+                return None
+        if not deviating:
+            return None
+        names = sorted(deviating, key=list(self.given.helpers).index)
+        return Verdict.passed(f"Right, given your own {' and '.join(names)}: "
+                              f"{'its' if len(names) == 1 else 'their'} mistake is charged on "
+                              f"{'that question' if len(names) == 1 else 'those questions'} only.",
+                              note="follows-from-" + "-and-".join(n.replace("_", "-") for n in names))
+
+
+def _tensor(value: Any) -> torch.Tensor:
+    array = np.asarray(value)
+    return torch.from_numpy(array.astype(np.float64) if array.dtype.kind == "f" else array.copy())
+
+
+# ------------------------------------------------------------------------------------------------ other checks
+def satisfies(name: str, points: float, calls: Sequence[Call], judge: Judge, *, visibility: str = "visible") -> Check:
     """An invariant: `judge` receives the returned values (in call order) and decides. Use for properties
-    that hold for every right answer whatever its layout: causality, phi(X) phi(Y)^T, sample statistics.
-    With `support_calls`, the judge also receives their values (None where a call failed), so that it can
-    tell a bug of this question from one it inherits from another question's function."""
-    return Check(name, points, judge, tuple(calls), visibility, support_calls=tuple(support_calls))
+    that hold for every right answer whatever its layout: causality, phi(X) phi(Y)^T, sample statistics."""
+    return Check(name, points, judge, tuple(calls), visibility)
 
 
 def answer(name: str, points: float, path: Sequence[str], judge: Callable[[Any], Verdict], *,
