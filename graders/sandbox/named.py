@@ -21,12 +21,16 @@ __all__ = ["resolve", "feature_map", "invoke", "probe_model", "ProbeModel"]
 
 
 def feature_map(name: str, params: dict[str, Any]):
-    """Feature maps that checks hand to `kernel_attention`: (n, D) -> (n, L), all positive."""
+    """Feature maps that checks hand to `kernel_attention`: (n, D) -> (n, L). The first two are positive;
+    `signed_linear` has entries of both signs, as eq. 2 allows for any callable."""
     if name == "elu_plus_one":                       # Katharopoulos et al. 2020: L = D
         return lambda X: torch.nn.functional.elu(X) + 1
     if name == "exp_linear":                         # phi(x) = exp(x A) / sqrt(L): L = A.shape[1]
         A = torch.from_numpy(np.asarray(params["A"]))
         return lambda X: torch.exp(X @ A.to(X.dtype)) / A.shape[1] ** 0.5
+    if name == "signed_linear":                      # phi(x) = x A + b: L = A.shape[1], signs mixed
+        A, b = (torch.from_numpy(np.asarray(params[key])) for key in ("A", "b"))
+        return lambda X: X @ A.to(X.dtype) + b.to(X.dtype)
     raise ValueError(f"unknown feature map {name!r}")
 
 
