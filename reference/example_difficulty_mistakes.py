@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import torch
 
+from .conventions import Convention
 from .example_difficulty import prediction_depth
 
 
@@ -88,3 +89,69 @@ def knn_ties_to_nearest_label(train_feats, train_labels, test_feats, k=30):
     tied = votes == votes.max(1, keepdim=True).values                       # (n_test, C)
     first_tied = tied.gather(1, labels).to(torch.int64).argmax(1)           # first neighbour with a tied label
     return labels[torch.arange(len(labels)), first_tied]
+
+
+# ------------------------------------------------------------------------------------------------ conventions of the field
+def knn_distance_weighted(train_feats, train_labels, test_feats, k=30):
+    """KNeighborsClassifier(weights="distance"): each neighbour votes 1 / distance, not 1."""
+    distances = torch.cdist(test_feats.double(), train_feats.double())
+    nearest = distances.topk(k, largest=False)
+    votes = torch.zeros(len(test_feats), int(train_labels.max()) + 1, dtype=torch.float64)
+    votes.scatter_add_(1, train_labels[nearest.indices], 1.0 / nearest.values.clamp(min=1e-12))
+    return votes.argmax(1)
+
+
+def knn_bincount_argmax(train_feats, train_labels, test_feats, k=30):
+    """np.bincount(...).argmax() per row: argmax returns the first maximum, the smallest label. Right."""
+    votes, _ = _votes(train_feats, train_labels, test_feats, k)
+    return votes.argmax(1)
+
+
+def depth_against_last_probe(probe_preds, final_pred):
+    """The notebook's reading: depth measured against the last probe's prediction, whatever final_pred says."""
+    return prediction_depth(probe_preds, probe_preds[-1])
+
+
+def depth_in_a_python_loop(probe_preds, final_pred):
+    """Walks back from the last probe until the first disagreement: right."""
+    P, n = probe_preds.shape
+    depths = []
+    for x in range(n):
+        l = P
+        while l > 0 and probe_preds[l - 1, x] == final_pred[x]:
+            l -= 1
+        depths.append(l)
+    return torch.tensor(depths)
+
+
+def accuracy_as_python_floats(depths, correct, num_depths):
+    """float('nan') for empty depths, sel.float().mean().item() elsewhere: float32 means, right."""
+    accuracy, counts = [], []
+    for l in range(num_depths):
+        selected = correct[depths == l]
+        counts.append(len(selected))
+        accuracy.append(selected.float().mean().item() if len(selected) else float("nan"))
+    return torch.tensor(accuracy, dtype=torch.float64), torch.tensor(counts)
+
+
+# ------------------------------------------------------------------------------------------------ the catalogue
+CONVENTIONS = (
+    Convention("knn_predict", knn_ties_to_largest_label, ("knn_predict",), "vote-tie-to-largest-label",
+               "A tied vote goes to the smallest label, as in KNeighborsClassifier.", "argmax over flipped counts"),
+    Convention("knn_predict", knn_ties_to_nearest_label, ("knn_predict",), "vote-tie-to-nearest-label",
+               "A tied vote goes to the smallest label, not to the label met first.", "Counter.most_common"),
+    Convention("knn_predict", knn_distance_weighted, ("knn_predict",), "distance-weighted-vote",
+               "The vote is uniform: each of the k neighbours counts once, whatever its distance.",
+               "KNeighborsClassifier(weights='distance')"),
+    Convention("knn_predict", knn_bincount_argmax, ("knn_predict",), source="np.bincount(...).argmax()"),
+    Convention("prediction_depth", depth_against_last_probe, ("prediction_depth",), "depth-against-last-probe",
+               "Depth is measured against final_pred, the network's own prediction (Baldock et al.), which may "
+               "differ from the last probe's.", "the course notebook"),
+    Convention("prediction_depth", depth_first_agreement, ("prediction_depth",), "first-agreement-not-last-change",
+               "Every probe from the depth on must agree; the first agreeing probe is not enough.",
+               "argmax of the agreement mask"),
+    Convention("prediction_depth", depth_in_a_python_loop, ("prediction_depth",), source="a loop per example"),
+    Convention("accuracy_by_depth", accuracy_zero_for_empty_depth, ("accuracy_by_depth",), "nan-mismatch",
+               "A depth with no example has no accuracy: NaN, not 0.", "hits / counts.clamp(min=1)"),
+    Convention("accuracy_by_depth", accuracy_as_python_floats, ("accuracy_by_depth",), source="sel.float().mean().item()"),
+)

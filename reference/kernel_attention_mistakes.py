@@ -6,6 +6,7 @@ import math
 
 import torch
 
+from .conventions import Convention
 from .kernel_attention import kernel_attention, linear_attention, random_features
 
 
@@ -91,3 +92,130 @@ def rfa_without_key_factor(Q, K, V, W, causal=False):
 def rfa_factor_missing_two(Q, K, V, W, causal=False):
     """exp(||x||^2 / sigma^2) instead of exp(||x||^2 / (2 sigma^2))."""
     return _rfa_with(Q, K, V, W, causal, sigma_sq=math.sqrt(Q.shape[1]), two=1.0)
+
+
+# ------------------------------------------------------------------------------------------------ conventions of the field
+# Each is written the way widely used code writes it; the catalogue at the end says what the grader must report.
+def _denominator_guarded(q, k, V, causal, guard):
+    """Eq. 2 / eq. 6 from feature values with `guard` applied to the denominators phi(Q_i) Z_i."""
+    if not causal:
+        return (q @ (k.T @ V)) / guard(q @ k.sum(dim=0))[:, None]
+    S = torch.cumsum(k[:, :, None] * V[:, None, :], dim=0)
+    return torch.einsum("nl,nlm->nm", q, S) / guard((q * torch.cumsum(k, dim=0)).sum(dim=1, keepdim=True))
+
+
+def kernel_attention_eps_denominator(Q, K, V, feature_map, causal=False):
+    """fast-transformers' guard: 1e-6 added to every denominator. Right: a 1e-6 guard is numerical noise."""
+    return _denominator_guarded(feature_map(Q), feature_map(K), V, causal, lambda den: den + 1e-6)
+
+
+def kernel_attention_clamped_denominator(Q, K, V, feature_map, causal=False):
+    """Denominators clamped at 1e-6: harmless for positive feature maps, wrong where phi(Q_i) Z_i < 0."""
+    return _denominator_guarded(feature_map(Q), feature_map(K), V, causal, lambda den: den.clamp(min=1e-6))
+
+
+def kernel_attention_in_log_space(Q, K, V, feature_map, causal=False):
+    """Computes the normaliser with logsumexp over log phi (stable for exp feature maps): NaN for a feature map
+    with negative entries."""
+    log_q, log_k = torch.log(feature_map(Q)), torch.log(feature_map(K))   # (N, L)
+    pairs = log_q[:, None, :] + log_k[None, :, :]                           # (N, N, L)
+    if causal:
+        N = Q.shape[0]
+        pairs = pairs.masked_fill(torch.ones(N, N, dtype=torch.bool).triu(1)[:, :, None], float("-inf"))
+    weights = torch.exp(torch.logsumexp(pairs, dim=2))                      # (N, N): phi(Q_i) phi(K_j)^T
+    return (weights @ V) / weights.sum(dim=1, keepdim=True)
+
+
+def kernel_attention_feature_map_twice(Q, K, V, feature_map, causal=False):
+    """Applies phi to features that already went through phi (e.g. elu+1 inside a layer that receives phi(Q))."""
+    return kernel_attention(feature_map(Q), feature_map(K), V, feature_map, causal)
+
+
+def kernel_attention_ignoring_feature_map(Q, K, V, feature_map, causal=False):
+    """Always uses elu(x) + 1 (Katharopoulos et al.'s map), whatever feature_map is passed."""
+    elu = lambda X: torch.nn.functional.elu(X) + 1
+    return kernel_attention(Q, K, V, elu, causal)
+
+
+def kernel_attention_softmax_features(Q, K, V, feature_map, causal=False):
+    """"Efficient attention" (Shen et al. 2021): softmax over each query's features and over the keys' sequence
+    axis, no denominator: another kernel, not eq. 2's phi(Q_i) sum_j phi(K_j)^T V_j / phi(Q_i) sum_j phi(K_j)^T."""
+    q = torch.softmax(feature_map(Q), dim=1)                                # (N, L)
+    k = torch.softmax(feature_map(K), dim=0)                                # (N, L)
+    if not causal:
+        return q @ (k.T @ V)
+    return torch.einsum("nl,nlm->nm", q, torch.cumsum(k[:, :, None] * V[:, None, :], dim=0))
+
+
+def _chunked_causal(Q, K, V, feature_map, chunk, within_chunk):
+    """Causal eq. 6 chunk by chunk: state (S, Z) of the earlier chunks, plus (if `within_chunk`) the masked
+    products inside the query's own chunk."""
+    q, k = feature_map(Q), feature_map(K)                                   # (N, L)
+    S = torch.zeros(q.shape[1], V.shape[1], dtype=q.dtype)                  # (L, M)
+    Z = torch.zeros(q.shape[1], dtype=q.dtype)                              # (L,)
+    rows = []
+    for start in range(0, Q.shape[0], chunk):
+        qc, kc, Vc = q[start:start + chunk], k[start:start + chunk], V[start:start + chunk]
+        numerator, denominator = qc @ S, qc @ Z                             # (c, M), (c,)
+        if within_chunk:
+            A = (qc @ kc.T).tril()                                          # (c, c): j <= i inside the chunk
+            numerator, denominator = numerator + A @ Vc, denominator + A.sum(dim=1)
+        rows.append(numerator / (denominator[:, None] + 1e-6))
+        S, Z = S + kc.T @ Vc, Z + kc.sum(dim=0)
+    return torch.cat(rows)
+
+
+def causal_chunks_without_own_chunk(Q, K, V, feature_map, causal=True):
+    """Bucketed causal attention that carries the state between chunks of 4 but forgets the keys of the query's
+    own chunk: row i sees only earlier chunks (the first chunk sees nothing and returns 0)."""
+    if not causal:
+        return kernel_attention(Q, K, V, feature_map)
+    return _chunked_causal(Q, K, V, feature_map, 4, within_chunk=False)
+
+
+def causal_chunks(Q, K, V, feature_map, causal=True):
+    """Chunks of 4 with the state of earlier chunks plus a masked product inside the chunk: right, and linear."""
+    if not causal:
+        return kernel_attention(Q, K, V, feature_map)
+    return _chunked_causal(Q, K, V, feature_map, 4, within_chunk=True)
+
+
+def kernel_attention_half_precision(Q, K, V, feature_map, causal=False):
+    """Computes in float16 (as under autocast) and returns float16: about three significant digits."""
+    return kernel_attention(Q.half(), K.half(), V.half(), lambda X: feature_map(X.double()).half(), causal)
+
+
+def kernel_attention_float32(Q, K, V, feature_map, causal=False):
+    """Computes in float32 and returns float32: right."""
+    return kernel_attention(Q.float(), K.float(), V.float(), lambda X: feature_map(X.double()).float(), causal)
+
+
+# ------------------------------------------------------------------------------------------------ the catalogue
+BOTH = ("kernel_attention", "causal_kernel_attention")
+POSITIVE_ONLY = ("Eq. 2 holds for any feature map: phi may have negative entries, and phi(Q_i) Z_i may be "
+                 "negative, so no logarithm of phi and no clamping of the denominator.")
+CONVENTIONS = (
+    Convention("kernel_attention", kernel_attention_eps_denominator, BOTH, source="fast-transformers (eps=1e-6)"),
+    Convention("kernel_attention", kernel_attention_float32, BOTH, source="float32 throughout"),
+    Convention("kernel_attention", causal_chunks, BOTH, source="chunked linear attention (e.g. in RWKV/GLA kernels)"),
+    Convention("kernel_attention", kernel_attention_clamped_denominator, BOTH, "assumes-positive-features",
+               POSITIVE_ONLY, "denominators clamped at eps"),
+    Convention("kernel_attention", kernel_attention_in_log_space, BOTH, "assumes-positive-features",
+               POSITIVE_ONLY, "log-space normalisers for exponential feature maps"),
+    Convention("kernel_attention", kernel_attention_feature_map_twice, BOTH, "feature-map-applied-twice",
+               "kernel_attention receives Q and K and applies feature_map once: phi(Q), not phi(phi(Q)).",
+               "layers that apply elu+1 to inputs that already went through the map"),
+    Convention("kernel_attention", kernel_attention_ignoring_feature_map, BOTH, "ignores-feature-map",
+               "Use the feature_map you are given; elu(x) + 1 is only one choice of phi.",
+               "Katharopoulos et al.'s linear attention with its fixed elu+1"),
+    Convention("kernel_attention", kernel_attention_softmax_features, BOTH, "softmax-normalised-features",
+               "Softmax-normalising phi(Q) and phi(K) (\"efficient attention\") is another kernel: eq. 2 divides "
+               "phi(Q_i) sum_j phi(K_j)^T V_j by phi(Q_i) sum_j phi(K_j)^T.", "Shen et al. 2021, efficient attention"),
+    Convention("kernel_attention", causal_chunks_without_own_chunk, ("causal_kernel_attention",),
+               "chunk-sees-only-earlier-chunks", "Row i sums over every j <= i, including the keys of its own "
+               "chunk: add the masked products inside the chunk to the state of the earlier chunks.",
+               "bucketed causal attention without the intra-chunk term"),
+    Convention("kernel_attention", kernel_attention_half_precision, BOTH, "precision-too-low",
+               "float16 keeps about three significant digits; compute and return float32 or float64.",
+               "autocast / .half()"),
+)
