@@ -49,12 +49,13 @@ def attention_call(function: str, *args, causal: bool = False, measure_cost: boo
 
 # ------------------------------------------------------------------------------------------------ the decomposition
 SIGMA_SQ = ["sigma^2 = sqrt(D)"]                  # so that factors written in sigma or in D both count
-MISSING_TWO = ("Expanding ||q - k||^2 = ||q||^2 + ||k||^2 - 2 q k^T inside exp(-||q - k||^2 / (2 sigma^2)) leaves "
-               "exp(||x||^2 / (2 sigma^2)) factors: the 2 is missing.")
+MISSING_TWO = ("Expand ||q - k||^2 = ||q||^2 + ||k||^2 - 2 q k^T inside exp(-||q - k||^2 / (2 sigma^2)): the 2 is "
+               "missing.")
 
 
 def factor_check(name: str, vector: str, other: str) -> list:
-    distractors = [Distractor(f"exp({vector}_sq/sigma^2)", "factor-missing-2", MISSING_TWO, fraction=0.25),
+    distractors = [Distractor(f"exp({vector}_sq/sigma^2)", "factor-missing-2", MISSING_TWO, fraction=0.25,
+                              answer_hint="The expansion leaves exp(||x||^2 / (2 sigma^2)) factors."),
                    Distractor(f"exp({other}_sq/(2 sigma^2))", "query-key-swapped",
                               f"This factor depends on {other}; the {name.split('_')[0]} factor depends on {vector} only.")]
     judge = expression(f"exp({vector}_sq/(2 sqrt(D)))", GAUSSIAN_DECOMPOSITION, substitutions=SIGMA_SQ,
@@ -65,8 +66,9 @@ def factor_check(name: str, vector: str, other: str) -> list:
 decomposition_checks = [
     answer("sigma^2 makes the decomposition exact", 1.5, ("gaussian_decomposition", "sigma_sq"),
            equation("sqrt(D)", "sigma^2", GAUSSIAN_DECOMPOSITION, distractors=[
-               Distractor("D", "sigma-squared-is-D", "With sigma^2 = D the cross term is exp(q k^T / D); softmax "
-                          "attention divides by sqrt(D), so sigma^2 = sqrt(D)."),
+               Distractor("D", "sigma-squared-is-D", "With sigma^2 = D the cross term is exp(q k^T / D): its logits "
+                          "are too small compared with eq. 3.",
+                          answer_hint="Softmax attention divides by sqrt(D), so sigma^2 = sqrt(D)."),
                Distractor("sqrt(D)/2", "sigma-squared-half", "Check the factor 2 in exp(-||q - k||^2 / (2 sigma^2)): "
                           "the cross term is exp(q k^T / sigma^2).", fraction=0.25)])),
     factor_check("query_factor", "q", "k"),

@@ -69,17 +69,19 @@ model_cost_checks = [
            cost_judge("ResNet-50", ("resnet50_params", number(25.6e6, rel_tol=0.05)), ("resnet50_flops", RESNET50_FLOPS))),
 ]
 
+SEMI_HARD = "Semi-hard negatives are farther than the positive but inside the margin."
 SEMI_HARD_CONDITION = inequality(
     "d_ap < d_an < d_ap + alpha", TRIPLET_LOSS, {"d_ap": (0.0, 4.0), "d_an": (0.0, 4.0), "alpha": (0.0, 1.0)},
     distractors=[
-        Distractor("d_ap < d_an", "missing-margin-bound", "Half right: semi-hard negatives are farther than the "
-                   "positive (eq. 4), but also inside the margin, or their loss is 0.", 0.5),
-        Distractor("d_an < d_ap + alpha", "missing-lower-bound", "Half right: the negative is inside the margin, but a "
-                   "semi-hard negative is also farther than the positive (eq. 4); closer ones are hard negatives.", 0.5),
+        Distractor("d_ap < d_an", "missing-margin-bound", "Half right: this also admits negatives whose loss is "
+                   "already 0 (eq. 3).", 0.5, answer_hint="Semi-hard negatives are also inside the margin."),
+        Distractor("d_an < d_ap + alpha", "missing-lower-bound", "Half right: this also admits hard negatives (closer "
+                   "than the positive).", 0.5, answer_hint="A semi-hard negative is also farther than the positive "
+                   "(eq. 4)."),
         Distractor("d_an < d_ap", "hard-negative-condition", "d_an < d_ap describes hard negatives (closer than the "
-                   "positive); semi-hard negatives are farther than the positive but inside the margin."),
+                   "positive), not semi-hard ones.", answer_hint=SEMI_HARD),
         Distractor("d_an > d_ap + alpha", "easy-negative-condition", "d_an > d_ap + alpha describes easy negatives, "
-                   "whose loss is already 0; semi-hard negatives are farther than the positive but inside the margin."),
+                   "whose loss is already 0, not semi-hard ones.", answer_hint=SEMI_HARD),
     ])
 
 TRAINING_DATA = number_table({2.6e6: 76.3, 26e6: 85.1, 52e6: 85.1, 260e6: 86.2})      # FaceNet Table 6

@@ -223,17 +223,25 @@ def big_o(reference: str, vocabulary: Vocabulary, *, substitutions: Sequence[str
         answer = read_answer(raw, vocabulary, big_o=True)
         if isinstance(answer, Verdict):
             return answer
-        evidence = {"reference_latex": reference_latex}
-        if not answer.is_expression:
-            return Verdict.invalid("Write only the bound, such as O(N^2 D), without '=' or '<'.", **evidence)
-        evidence["answer_latex"] = rf"O\left({to_latex(answer.expression, vocabulary)}\right)"
+        evidence = {"reference_latex": reference_latex, "as_read": answer.as_read()}
+        if len(answer.clauses) > 1 or set(answer.relations) - {"="}:
+            return Verdict.invalid("Write only the bound, such as O(N^2 D), without '<' or several conditions.",
+                                   **evidence)
+        last = answer.sides[-1]                                  # O(a) = O(b): the last form is the answer
+        evidence["answer_latex"] = rf"O\left({to_latex(last, vocabulary)}\right)"
         try:
-            got = growth_class(apply_rules(answer.expression, rules), order)
+            classes = [growth_class(apply_rules(side, rules), order) for side in answer.sides]
         except Unsupported as why:
             return Verdict(Status.MANUAL, None, f"This bound could not be checked automatically ({why}); it is "
                            f"flagged for review. The checker understands {_SUPPORTED}.", "unsupported-form",
                            evidence)
-        return _compare(got, expected, order, evidence)
+        verdict = _compare(classes[-1], expected, order, evidence)
+        differing = [side for side, got in zip(answer.sides, classes) if got != classes[-1]]
+        if verdict.status is Status.PASSED and differing:
+            return Verdict.failed(f"The last bound of your chain is right, but O({to_latex(differing[0], vocabulary)}) "
+                                  "earlier in it is a different bound: every '=' must hold.", "chain-not-equal",
+                                  **evidence)
+        return verdict
 
     return guarded(judge)
 
@@ -246,14 +254,15 @@ def _compare(got: list[Monomial], expected: list[Monomial], order, evidence) -> 
     names = lambda ms: ", ".join(m.describe(order) for m in ms)
     if not extra and not missing:
         return Verdict.passed(**evidence)
+    hint = {"answer_hint": f"It misses {names(missing)}."} if missing else {}     # shown once released
     if not extra:
-        return Verdict.failed(f"Your bound is too small: it misses {names(missing)}, which can dominate the "
-                              "cost.", "missing-term", **evidence)
+        return Verdict.failed("Your bound is too small: it misses a term that can dominate the cost.", "missing-term",
+                              **evidence, **hint)
     if not missing:
         return Verdict.failed(f"Your bound is not tight: {names(extra)} {_grow(extra)} faster than the cost.",
                               "not-tight", **evidence)
     return Verdict.failed(f"Your bound is not comparable with the cost: {names(extra)} {_grow(extra)} faster "
-                          f"than it, and it misses {names(missing)}.", "incomparable", **evidence)
+                          "than it, and it misses a term that can dominate the cost.", "incomparable", **evidence, **hint)
 
 
 def _grow(terms) -> str:

@@ -18,11 +18,11 @@ from graders.model import Status, Verdict
 from . import build, confirm
 from .diagnose import diagnose
 from .evaluate import Comparison, Outcome, compare_numerically, sample_points
-from .parse import AnswerError, parse_answer, parse_expression, to_latex
+from .parse import Answer, AnswerError, parse_answer, parse_expression, to_latex
 from .verdicts import Distractor, guarded, invalid, read_answer, undecided
 from .vocabulary import Vocabulary
 
-__all__ = ["expression", "equation", "Rules", "parse_rules", "isolate", "decide"]
+__all__ = ["expression", "equation", "Rules", "parse_rules", "isolate", "decide", "chain_breaks"]
 
 Judge = Callable[[Any], Verdict]
 Rules = tuple[tuple[sympy.Symbol, sympy.Expr], ...]
@@ -79,6 +79,17 @@ def decide(answer: sympy.Expr, reference: sympy.Expr, points) -> tuple[Outcome, 
     return confirm.confirm_equal(answer, reference), comparison
 
 
+def chain_breaks(sides, rules: Rules, points) -> list[sympy.Expr]:
+    """The sides of a chain `a = b = c` (all but the last) that are provably not equal to its last side."""
+    last = apply_rules(sides[-1], rules)
+    return [side for side in sides[:-1] if decide(apply_rules(side, rules), last, points)[0] is Outcome.UNEQUAL]
+
+
+def chain_not_equal(side: sympy.Expr, vocabulary: Vocabulary, **evidence) -> Verdict:
+    return Verdict.failed(f"The last form of your chain is right, but ${to_latex(side, vocabulary)}$ earlier in the "
+                          "chain is not equal to it: every '=' must hold.", "chain-not-equal", **evidence)
+
+
 @dataclass(frozen=True)
 class _Target:
     """What one expression judge compares against: the reference, distractors, test points."""
@@ -99,9 +110,9 @@ class _Target:
         return cls(apply_rules(shown, rules), shown, compiled, rules, points, vocabulary,
                    to_latex(shown, vocabulary))
 
-    def judge(self, value: sympy.Expr, shown_value: sympy.Expr) -> Verdict:
+    def judge(self, value: sympy.Expr, shown_value: sympy.Expr, answer: Answer) -> Verdict:
         evidence = {"answer_latex": to_latex(shown_value, self.vocabulary),
-                    "reference_latex": self.reference_latex}
+                    "reference_latex": self.reference_latex, "as_read": answer.as_read()}
         value = apply_rules(value, self.rules)
         outcome, comparison = decide(value, self.reference, self.points)
         if outcome is Outcome.EQUAL:
@@ -110,7 +121,7 @@ class _Target:
             return undecided(**evidence)
         for wrong, distractor in self.distractors:          # numbers only: a distractor never costs a child
             if value == wrong or compare_numerically(value, wrong, self.points).outcome is Outcome.EQUAL:
-                return Verdict.failed(distractor.feedback, distractor.note, distractor.fraction, **evidence)
+                return distractor.verdict(**evidence)
         if comparison is None:
             comparison = compare_numerically(value, self.reference, self.points)
         note, feedback = diagnose(value, self.reference, comparison, self.points)
@@ -127,9 +138,12 @@ def expression(reference: str, vocabulary: Vocabulary, *, substitutions: Sequenc
         answer = read_answer(raw, vocabulary)
         if isinstance(answer, Verdict):
             return answer
-        if not answer.is_expression:
-            return invalid("Write only the expression, without '=' or inequalities.", raw)
-        return target.judge(answer.expression, answer.expression)
+        if len(answer.clauses) > 1 or set(answer.relations) - {"="}:
+            return invalid("Write only the expression, without inequalities or several conditions.", raw,
+                           as_read=answer.as_read())
+        verdict = target.judge(answer.sides[-1], answer.sides[-1], answer)     # a = b = c: the last form
+        breaks = chain_breaks(answer.sides, target.rules, target.points) if verdict.status is Status.PASSED else []
+        return chain_not_equal(breaks[0], vocabulary, **verdict.evidence) if breaks else verdict
 
     return guarded(judge)
 
@@ -150,30 +164,41 @@ def equation(reference: str, target: str, vocabulary: Vocabulary, *, distractors
         answer = read_answer(raw, vocabulary)
         if isinstance(answer, Verdict):
             return answer
+        as_read = answer.as_read()
         if answer.is_expression:
             if unknown in answer.expression.free_symbols:
                 return invalid(f"Give {target} in terms of the other quantities (it cannot use {unknown}), "
-                               f"or write an equation such as {target} = ...", raw)
-            return goal.judge(answer.expression, answer.expression)
-        if answer.relations != ("=",):
-            return invalid(f"Write one equation with '=' (for example {target} = ...), or just the value.", raw)
-        difference = answer.sides[0] - answer.sides[1]
+                               f"or write an equation such as {target} = ...", raw, as_read=as_read)
+            return goal.judge(answer.expression, answer.expression, answer)
+        if len(answer.clauses) > 1 or set(answer.relations) != {"="}:
+            return invalid(f"Write one equation with '=' (for example {target} = ...), or just the value.", raw,
+                           as_read=as_read)
+        sides = answer.sides
+        if any(unknown in side.free_symbols for side in sides[1:-1]) or (
+                len(sides) > 2 and unknown in sides[-1].free_symbols):
+            return invalid(f"In a chain such as {target} = a = b, only the first side may use {unknown}.", raw,
+                           as_read=as_read)
+        difference = sides[0] - sides[-1]
         if unknown not in difference.free_symbols:
-            return invalid(f"This equation does not determine {unknown}.", raw)
+            return invalid(f"This equation does not determine {unknown}.", raw, as_read=as_read)
         try:
             value = isolate(difference, unknown)
         except AnswerError as error:
-            return invalid(error.message, raw)
-        shown_value = sympy.Eq(*answer.sides, evaluate=False)
+            return invalid(error.message, raw, as_read=as_read)
+        shown_value = sympy.Eq(sides[0], sides[-1], evaluate=False)
         if value is not None:
-            return goal.judge(target_expr.subs(unknown, value), shown_value)
-        return _solve_in_child(difference, unknown, target_expr, goal, shown_value)
+            verdict = goal.judge(target_expr.subs(unknown, value), shown_value, answer)
+        else:
+            verdict = _solve_in_child(difference, unknown, target_expr, goal, shown_value, as_read)
+        breaks = chain_breaks(sides[1:], (), goal.points) if verdict.status is Status.PASSED else []
+        return chain_not_equal(breaks[0], vocabulary, **verdict.evidence) if breaks else verdict
 
     return guarded(judge)
 
 
-def _solve_in_child(difference, unknown, target_expr, goal: _Target, shown_value) -> Verdict:
-    evidence = {"answer_latex": to_latex(shown_value, goal.vocabulary), "reference_latex": goal.reference_latex}
+def _solve_in_child(difference, unknown, target_expr, goal: _Target, shown_value, as_read) -> Verdict:
+    evidence = {"answer_latex": to_latex(shown_value, goal.vocabulary), "reference_latex": goal.reference_latex,
+                "as_read": as_read}
     word = confirm.solve_for(difference, unknown, target_expr, goal.reference)
     if word == "equal":
         return Verdict.passed(**evidence)

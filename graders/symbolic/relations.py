@@ -55,7 +55,7 @@ def inequality(reference: str, vocabulary: Vocabulary, domain: Mapping[str, tupl
             return Verdict.passed(**evidence)
         for truth, distractor in compiled:
             if np.array_equal(got, truth):
-                return Verdict.failed(distractor.feedback, distractor.note, distractor.fraction, **evidence)
+                return distractor.verdict(**evidence)
         note, feedback = _diagnose(got, expected, columns)
         return Verdict.failed(feedback, note, **evidence)
 

@@ -18,11 +18,17 @@ _SHOWN_CHARS = 200
 
 @dataclass(frozen=True)
 class Distractor:
-    """A known wrong answer, checked with the same engine: its note, feedback and partial credit."""
+    """A known wrong answer, checked with the same engine: its note, feedback and partial credit. Feedback says
+    what is wrong; `answer_hint`, the part that gives the answer away, is shown only once grades are released."""
     answer: str
     note: str
     feedback: str
     fraction: float = 0.0
+    answer_hint: str = ""
+
+    def verdict(self, **evidence: Any) -> Verdict:
+        hint = {"answer_hint": self.answer_hint} if self.answer_hint else {}
+        return Verdict.failed(self.feedback, self.note, self.fraction, **evidence, **hint)
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.fraction < 1.0:

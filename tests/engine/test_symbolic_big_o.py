@@ -79,9 +79,11 @@ def test_substitutions_connect_notations():
         assert judge(answer).status is Status.PASSED, answer
 
 
-def test_feedback_names_the_missing_and_extra_terms():
+def test_feedback_names_the_extra_terms_and_keeps_the_missing_ones_for_the_released_report():
     judge = big_o("N D D_random + N D_random M", KERNEL_ATTENTION)
-    assert "N M D_random" in judge("O(N D D_random)").feedback
+    too_small = judge("O(N D D_random)")
+    assert "N M D_random" not in too_small.feedback and "misses a term" in too_small.feedback
+    assert too_small.evidence["answer_hint"] == "It misses N M D_random."
     assert "N^2" in judge("O(N D D_random + N D_random M + N^2)").feedback
     unsupported = judge("O(2^N)")
     assert unsupported.status is Status.MANUAL and unsupported.fraction is None
