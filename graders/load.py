@@ -3,75 +3,215 @@
 A PATH is one submission when it is a `.py`, `.ipynb` or `.zip` file, or a folder that directly holds
 `<assignment>.py`, `<assignment>.ipynb` or `answers.yaml`; any other folder is a class, each entry of which
 is one submission named after the entry (interfaces.md).
+
+Everything is read under budgets, before anything is interpreted: a file's size is checked before it is
+read (a zip member's declared size, then at most one byte more than the limit), notebooks lose their outputs
+before the size cap applies, and a submission's files together have a budget. Nothing is cut silently: a
+file over its limit is left out and the submission says so ("too large: limit 5 MiB"). A submission that
+cannot be read at all becomes a submission with that problem, never an exception for the class.
 """
 from __future__ import annotations
 
-import io
+import json
+import os
+import stat
 import zipfile
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import yaml
 
 from .model import Submission
+from .plain_answers import plain_answers
 
-__all__ = ["load_submissions", "load_submission", "is_single_submission", "LoadError"]
+__all__ = ["load_submissions", "load_submission", "is_single_submission", "LoadError", "safe_text"]
 
-MAX_FILE_BYTES = 5 * 2**20
+MAX_FILE_BYTES = 5 * 2**20            # one file as the sandbox gets it (a notebook: without its outputs)
+MAX_NOTEBOOK_BYTES = 50 * 2**20       # a notebook as handed in, outputs included
+MAX_SUBMISSION_BYTES = 20 * 2**20     # all files of one submission, as the sandbox gets them
+MAX_READ_BYTES = 80 * 2**20           # bytes read or inflated for one submission
+MAX_ZIP_BYTES = 100 * 2**20           # a zip on disk
 MAX_FILES = 200
+MAX_ZIP_MEMBERS = 2_000
+MAX_ANSWERS_BYTES = 256 * 2**10
 _IGNORED_PARTS = {"__pycache__", "__MACOSX", ".ipynb_checkpoints", ".git"}
+_SUBMISSION_SUFFIXES = (".py", ".ipynb", ".zip")
 
 
 class LoadError(ValueError):
     """A path that is not a submission at all (a usage error, not a student's mistake)."""
 
 
+def safe_text(name: str) -> str:
+    """Any file name (bytes the file system gave as surrogates, control characters) -> printable UTF-8."""
+    text = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return "".join("_" if ord(c) < 32 or ord(c) == 127 else c for c in text)
+
+
+def _mib(n: int) -> str:
+    return f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n / 2**10:.0f} KiB"
+
+
 def is_single_submission(path: Path, assignment: str) -> bool:
     if path.is_file():
-        return path.suffix in (".py", ".ipynb", ".zip")
+        return path.suffix in _SUBMISSION_SUFFIXES
     return any((path / name).is_file() for name in (f"{assignment}.py", f"{assignment}.ipynb", "answers.yaml"))
 
 
 def load_submissions(paths: list[Path], assignment: str) -> Iterator[Submission]:
-    """Every submission under the given paths, in a stable order."""
+    """Every submission under the given paths, in a stable order, with unique ids."""
+    seen: set[str] = set()
     for path in paths:
         if not path.exists():
             raise LoadError(f"{path} does not exist")
         if is_single_submission(path, assignment):
-            yield load_submission(path, assignment)
-            continue
-        entries = sorted(p for p in path.iterdir() if not p.name.startswith(".") and p.name not in _IGNORED_PARTS)
+            entries = [path]
+        else:
+            entries = sorted(p for p in path.iterdir() if not p.name.startswith(".") and p.name not in _IGNORED_PARTS
+                             and not p.is_symlink() and (p.is_dir() or p.suffix in _SUBMISSION_SUFFIXES))
         for entry in entries:
-            if entry.is_dir() or entry.suffix in (".py", ".ipynb", ".zip"):
-                yield load_submission(entry, assignment)
+            submission = load_submission(entry, assignment)
+            yield _unique(submission, seen)
+
+
+def _unique(submission: Submission, seen: set[str]) -> Submission:
+    base, n, name = submission.id, 1, submission.id
+    while name.casefold() in seen:
+        n += 1
+        name = f"{base}-{n}"
+    seen.add(name.casefold())
+    return submission if name == base else Submission(name, submission.assignment, submission.files,
+                                                      submission.code_file, submission.answers, submission.source,
+                                                      submission.problems)
 
 
 def _submission_id(path: Path) -> str:
-    return path.stem if path.is_file() else path.name
+    name = path.name[:-len(path.suffix)] if path.is_file() and path.suffix else path.name
+    return safe_text(name).strip()[:120] or "submission"
 
 
-def _read_folder(folder: Path) -> dict[str, bytes]:
-    files = {}
-    for file in sorted(folder.rglob("*")):
-        relative = file.relative_to(folder)
-        if file.is_file() and not file.is_symlink() and not (_IGNORED_PARTS & set(relative.parts)):
-            files[relative.as_posix()] = file.read_bytes()[:MAX_FILE_BYTES]
-    return files
+class _Files:
+    """A submission's files, gathered under its budgets; what does not fit becomes a problem."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+        self.problems: list[str] = []
+        self.read = self.kept = 0
+
+    def add(self, name: str, size: int, read: Callable[[int], bytes]) -> None:
+        limit = MAX_NOTEBOOK_BYTES if name.endswith(".ipynb") else MAX_FILE_BYTES
+        if len(self.files) >= MAX_FILES:
+            self.problems.append(f"{name}: too many files: limit {MAX_FILES}; it was not read.")
+        elif size > limit:
+            self.problems.append(f"{name} is too large ({_mib(size)}): limit {_mib(limit)}; it was not read.")
+        elif self.read + size > MAX_READ_BYTES:
+            self.problems.append(f"{name}: the files together are too large: limit {_mib(MAX_READ_BYTES)}; "
+                                 "it was not read.")
+        else:
+            try:
+                data = read(limit + 1)                        # never more, whatever size was declared
+            except Exception as error:                        # noqa: BLE001 - damaged member, odd method, CRC
+                self.problems.append(f"{name} could not be read ({type(error).__name__}).")
+                return
+            self.read += len(data)
+            if len(data) > limit:
+                self.problems.append(f"{name} is too large: limit {_mib(limit)}; it was not read.")
+                return
+            self._keep(name, _without_outputs(data) if name.endswith(".ipynb") else data)
+
+    def _keep(self, name: str, data: bytes) -> None:
+        if len(data) > MAX_FILE_BYTES:
+            self.problems.append(f"{name} is too large even without its outputs ({_mib(len(data))}): "
+                                 f"limit {_mib(MAX_FILE_BYTES)}; it was not read.")
+        elif self.kept + len(data) > MAX_SUBMISSION_BYTES:
+            self.problems.append(f"{name}: the files together are too large: limit {_mib(MAX_SUBMISSION_BYTES)}; "
+                                 "it was not read.")
+        else:
+            self.kept += len(data)
+            self.files[name] = data
 
 
-def _read_zip(path: Path) -> dict[str, bytes]:
-    """Members of a zip, flattened out of a single top folder; unsafe names are skipped."""
-    files = {}
-    with zipfile.ZipFile(io.BytesIO(path.read_bytes())) as archive:
-        for info in archive.infolist()[:MAX_FILES]:
-            name = PurePosixPath(info.filename)
-            if info.is_dir() or name.is_absolute() or ".." in name.parts or _IGNORED_PARTS & set(name.parts):
+def _without_outputs(data: bytes) -> bytes:
+    """A notebook without cell outputs and attachments (images, long logs): only its code and text are graded.
+    A notebook that is not valid JSON is kept as it is: the sandbox reports what is wrong with it."""
+    try:
+        notebook = json.loads(data)
+    except (ValueError, RecursionError):
+        return data
+    if not (isinstance(notebook, dict) and isinstance(notebook.get("cells"), list)):
+        return data
+    for cell in notebook["cells"]:
+        if isinstance(cell, dict):
+            cell.pop("attachments", None)
+            if cell.get("cell_type") == "code":
+                cell["outputs"], cell["execution_count"] = [], None
+    return json.dumps(notebook, ensure_ascii=False).encode("utf-8", "replace")
+
+
+def _read_prefix(path: str) -> Callable[[int], bytes]:
+    def read(n: int) -> bytes:
+        with open(path, "rb") as stream:
+            return stream.read(n)
+    return read
+
+
+def _read_folder(folder: Path, found: _Files) -> None:
+    """Regular files only (no symlinks, fifos or devices), in a stable order."""
+    for top, folders, names in os.walk(folder, followlinks=False):
+        folders[:] = sorted(f for f in folders if f not in _IGNORED_PARTS)
+        for name in sorted(names):
+            path = os.path.join(top, name)
+            info = os.lstat(path)
+            if stat.S_ISREG(info.st_mode):
+                found.add(safe_text(os.path.relpath(path, folder).replace(os.sep, "/")), info.st_size,
+                          _read_prefix(path))
+
+
+def _member_name(raw: str) -> str | None:
+    """A zip member's name as a safe relative path, or None for an unsafe or empty one."""
+    parts = [p for p in raw.replace("\\", "/").split("/") if p not in ("", ".")]
+    if not parts or raw.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
+        return None
+    return safe_text("/".join(parts))
+
+
+def _read_zip(path: Path, found: _Files) -> None:
+    """Members read one by one, each size checked before reading; a single top folder is flattened."""
+    if path.stat().st_size > MAX_ZIP_BYTES:
+        found.problems.append(f"{path.name} is too large ({_mib(path.stat().st_size)}): limit {_mib(MAX_ZIP_BYTES)}.")
+        return
+    with zipfile.ZipFile(path) as archive:
+        members = archive.infolist()
+        if len(members) > MAX_ZIP_MEMBERS:
+            found.problems.append(f"the zip holds {len(members)} entries: limit {MAX_ZIP_MEMBERS}; none was read.")
+            return
+        for info in members:
+            name = _member_name(info.filename)
+            if info.is_dir() or (name and _IGNORED_PARTS & set(name.split("/"))):
                 continue
-            files[name.as_posix()] = archive.read(info)[:MAX_FILE_BYTES]
-    tops = {PurePosixPath(n).parts[0] for n in files}
-    if len(tops) == 1 and all(len(PurePosixPath(n).parts) > 1 for n in files):
-        files = {PurePosixPath(*PurePosixPath(n).parts[1:]).as_posix(): c for n, c in files.items()}
-    return files
+            shown = safe_text(info.filename)[:100]
+            if name is None:
+                found.problems.append(f"zip entry {shown!r} has an unsafe name; it was not read.")
+            elif info.flag_bits & 0x1:
+                found.problems.append(f"{name} is encrypted: hand it in without a password; it was not read.")
+            elif name in found.files:
+                found.problems.append(f"{name} appears twice in the zip; the first copy was used.")
+            else:
+                found.add(name, info.file_size, _member_reader(archive, info))
+    _flatten_top_folder(found)
+
+
+def _member_reader(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Callable[[int], bytes]:
+    def read(n: int) -> bytes:
+        with archive.open(info) as stream:
+            return stream.read(n)
+    return read
+
+
+def _flatten_top_folder(found: _Files) -> None:
+    paths = [PurePosixPath(n) for n in found.files]
+    if paths and len({p.parts[0] for p in paths}) == 1 and all(len(p.parts) > 1 for p in paths):
+        found.files = {PurePosixPath(*PurePosixPath(n).parts[1:]).as_posix(): c for n, c in found.files.items()}
 
 
 def _code_file(files: dict[str, bytes], assignment: str) -> str | None:
@@ -86,34 +226,55 @@ def _code_file(files: dict[str, bytes], assignment: str) -> str | None:
     return None
 
 
+class _AnswersLoader(yaml.SafeLoader):
+    """Safe YAML without aliases (`*name` can expand a 1 KB file into gigabytes) and without dates
+    (`2020-01-01` stays the text it was)."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in answers.yaml", mark)
+        return super().compose_node(parent, index)
+
+
+_AnswersLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
 def _read_answers(files: dict[str, bytes]) -> tuple[dict[str, Any], tuple[str, ...]]:
     raw = files.get("answers.yaml", files.get("answers.yml"))
     if raw is None:
         return {}, ()
+    if len(raw) > MAX_ANSWERS_BYTES:
+        return {}, (f"answers.yaml is too large ({_mib(len(raw))}): limit {_mib(MAX_ANSWERS_BYTES)}.",)
     try:
-        answers = yaml.safe_load(raw.decode("utf-8", errors="replace"))
+        answers = yaml.load(raw.decode("utf-8", errors="replace"), Loader=_AnswersLoader)
     except yaml.YAMLError as error:
         where = getattr(error, "problem_mark", None)
         line = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
         return {}, (f"answers.yaml is not valid YAML{line}: {getattr(error, 'problem', error)}. "
                     "Quote answers that contain ':' or start with '\\' or '{', e.g. sigma_sq: '\\sqrt{D}'.",)
-    if answers is None:
-        return {}, ()
-    if not isinstance(answers, dict):
-        return {}, ("answers.yaml must be a mapping from question id to answer.",)
-    return {str(k): v for k, v in answers.items()}, ()
+    except (ValueError, RecursionError, OverflowError, MemoryError) as error:
+        return {}, (f"answers.yaml could not be read ({type(error).__name__}): a number with thousands of digits "
+                    "or lists nested thousands deep? Quote long answers as text.",)
+    return plain_answers(answers)
 
 
 def load_submission(path: Path, assignment: str) -> Submission:
-    if path.is_dir():
-        files = _read_folder(path)
-    elif path.suffix == ".zip":
-        try:
-            files = _read_zip(path)
-        except zipfile.BadZipFile:
-            return Submission(_submission_id(path), assignment, {}, None, {}, path, ("the .zip file is damaged",))
-    else:
-        files = {path.name: path.read_bytes()[:MAX_FILE_BYTES]}
-    answers, problems = _read_answers(files)
-    code_file = _code_file(files, assignment)
-    return Submission(_submission_id(path), assignment, files, code_file, answers, path, problems)
+    """Never raises for what is inside the submission: whatever cannot be read becomes a problem."""
+    found = _Files()
+    try:
+        if path.is_dir():
+            _read_folder(path, found)
+        elif path.suffix == ".zip":
+            _read_zip(path, found)
+        else:
+            found.add(safe_text(path.name), path.stat().st_size, _read_prefix(str(path)))
+    except zipfile.BadZipFile:
+        found.problems.append("the .zip file is damaged")
+    except Exception as error:                                      # noqa: BLE001 - one student, not the class
+        found.problems.append(f"the submission could not be read completely ({type(error).__name__}).")
+    answers, problems = _read_answers(found.files)
+    return Submission(_submission_id(path), assignment, found.files, _code_file(found.files, assignment), answers,
+                      path, tuple(found.problems) + problems)
