@@ -236,7 +236,8 @@ def big_o(reference: str, vocabulary: Vocabulary, *, substitutions: Sequence[str
                            f"flagged for review. The checker understands {_SUPPORTED}.", "unsupported-form",
                            evidence)
         verdict = _compare(classes[-1], expected, order, evidence)
-        differing = [side for side, got in zip(answer.sides, classes) if got != classes[-1]]
+        differing = [side for side, got in zip(answer.sides, classes)
+                     if _compare(got, classes[-1], order, {}).status is not Status.PASSED]
         if verdict.status is Status.PASSED and differing:
             return Verdict.failed(f"The last bound of your chain is right, but O({to_latex(differing[0], vocabulary)}) "
                                   "earlier in it is a different bound: every '=' must hold.", "chain-not-equal",

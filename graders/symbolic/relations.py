@@ -7,7 +7,6 @@ point where it goes wrong, never the reference condition.
 """
 from __future__ import annotations
 
-import re
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
@@ -15,14 +14,13 @@ import numpy as np
 from graders.model import Verdict
 
 from .evaluate import Undefined, array_values
-from .parse import Answer, parse_answer, to_latex
+from .parse import Answer, Clause, parse_answer, to_latex
 from .verdicts import Distractor, guarded, invalid, read_answer
 from .vocabulary import Vocabulary
 
 __all__ = ["inequality"]
 
 Judge = Callable[[Any], Verdict]
-_CONJUNCTION = re.compile(r"\s+and\s+|\\land|\\wedge|&&|;|\\text\s*\{\s*and\s*\}|\\quad")
 _COMPARE = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal, "=": np.equal}
 
 
@@ -36,21 +34,21 @@ def inequality(reference: str, vocabulary: Vocabulary, domain: Mapping[str, tupl
     rng = np.random.default_rng(seed)
     columns = {vocabulary.symbol(name): rng.uniform(low, high, points) for name, (low, high) in domain.items()}
     shown_reference = parse_answer(reference, vocabulary)
-    expected = _truth(shown_reference, columns)
-    compiled = tuple((_truth(parse_answer(d.answer, vocabulary), columns), d) for d in distractors)
-    reference_latex = _latex(shown_reference, vocabulary)
+    expected = _conditions(shown_reference, columns)
+    compiled = tuple((_conditions(parse_answer(d.answer, vocabulary), columns), d) for d in distractors)
+    reference_latex = r" \land ".join(_latex(c, vocabulary) for c in shown_reference.clauses)
 
     def judge(raw: Any) -> Verdict:
-        parts = _CONJUNCTION.split(raw) if isinstance(raw, str) and raw.strip() else [raw]
-        answers = [read_answer(part, vocabulary) for part in parts]
-        for answer in answers:
-            if isinstance(answer, Verdict):
-                return answer
-            if answer.is_expression or "=" in answer.relations:
-                return invalid("Write the condition with inequalities (<, <=, >, >=), e.g. a < b < c.", raw)
-        evidence = {"answer_latex": r" \land ".join(_latex(a, vocabulary) for a in answers),
-                    "reference_latex": reference_latex}
-        got = np.logical_and.reduce([_truth(answer, columns) for answer in answers])
+        answer = read_answer(raw, vocabulary)                  # conditions joined by and, ',', \quad: clauses
+        if isinstance(answer, Verdict):
+            return answer
+        clauses = answer.clauses
+        if any(not clause.relations or "=" in clause.relations for clause in clauses):
+            return invalid("Write the condition with inequalities (<, <=, >, >=), e.g. a < b < c.", raw,
+                           as_read=answer.as_read())
+        evidence = {"answer_latex": r" \land ".join(_latex(c, vocabulary) for c in clauses),
+                    "reference_latex": reference_latex, "as_read": answer.as_read()}
+        got = np.logical_and.reduce([_truth(clause, columns) for clause in clauses])
         if np.array_equal(got, expected):
             return Verdict.passed(**evidence)
         for truth, distractor in compiled:
@@ -62,8 +60,12 @@ def inequality(reference: str, vocabulary: Vocabulary, domain: Mapping[str, tupl
     return guarded(judge)
 
 
-def _truth(answer: Answer, columns) -> np.ndarray:
-    if answer.is_expression:
+def _conditions(answer: Answer, columns) -> np.ndarray:
+    return np.logical_and.reduce([_truth(clause, columns) for clause in answer.clauses])
+
+
+def _truth(answer: Clause, columns) -> np.ndarray:
+    if not answer.relations:
         raise ValueError("a condition needs at least one inequality")
     size = len(next(iter(columns.values())))
     try:
@@ -94,7 +96,7 @@ def _point(columns, mask: np.ndarray) -> str:
                      sorted(columns.items(), key=lambda item: item[0].name))
 
 
-def _latex(answer: Answer, vocabulary: Vocabulary) -> str:
+def _latex(answer: Clause, vocabulary: Vocabulary) -> str:
     signs = {"<": "<", "<=": r"\le", ">": ">", ">=": r"\ge", "=": "="}
     pieces = [to_latex(answer.sides[0], vocabulary)]
     for relation, side in zip(answer.relations, answer.sides[1:]):

@@ -16,38 +16,40 @@ import sympy
 
 from .vocabulary import Vocabulary
 
-__all__ = ["Token", "AnswerError", "tokenize", "normalise_text", "MAX_LENGTH", "MAX_DEPTH"]
+__all__ = ["Token", "AnswerError", "tokenize", "check_brackets", "MAX_LENGTH", "MAX_DEPTH"]
 
 MAX_LENGTH = 500          # characters of one answer
 MAX_DEPTH = 30            # nested brackets
 MAX_DIGITS = 40           # digits of one number
 
-_UNICODE = str.maketrans({"σ": "sigma", "α": "alpha", "φ": "phi", "ϕ": "phi", "Θ": "Theta", "𝒪": "O",
-                          "−": "-", "–": "-", "·": "*", "⋅": "*", "×": "*", "≤": "<=", "≥": ">=",
-                          "²": "^2", "³": "^3", "√": "sqrt", "‖": "||", "ᵀ": "^T", "\u00a0": " "})
-
 _FUNCTIONS = ("exp", "log", "ln", "sqrt", "max", "min")
 _KEYWORDS = (
     [(re.compile(rf"\\?{f}(?![A-Za-z])" if f in ("ln", "max", "min") else rf"\\?{f}"), "func", f) for f in _FUNCTIONS]
-    + [(re.compile(r"e"), "const", "e"), (re.compile(r"\\?pi(?![A-Za-z])"), "const", "pi")]
+    + [(re.compile(r"e"), "const", "e"), (re.compile(r"\\?pi(?![A-Za-z])"), "const", "pi"),
+       (re.compile(r"and(?![A-Za-z])"), "sep", "and"), (re.compile(r"in(?![A-Za-z])"), "in", "in")]
 )
 _WRAPPERS = [(re.compile(p), "wrap", "O") for p in (
     r"O(?=\s*(?:\(|\[|\\left|\\big|\\Big))", r"\\?Theta(?![A-Za-z])",
     r"\\mathcal\s*\{\s*(?:O|\\Theta)\s*\}", r"\\mathcal\s*O", r"\\(?:mathrm|operatorname|mathbf)\s*\{\s*O\s*\}")]
 _CONSTANTS = {"e": sympy.E, "pi": sympy.pi}
 
-_TRANSPARENT = {"text", "mathrm", "textrm", "mathit", "operatorname", "mathsf", "mathbf", "boldsymbol"}
-_DROPPED = {",", ";", ":", "!", " ", "quad", "qquad", "displaystyle", "textstyle", "left", "right", "big",
+_TRANSPARENT = {"text", "mathrm", "textrm", "mathit", "operatorname", "mathsf", "mathbf", "boldsymbol", "mbox",
+                "textnormal", "textit", "textbf"}
+_DROPPED = {",", ";", ":", "!", " ", "displaystyle", "textstyle", "left", "right", "big",
             "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr", "middle"}
 _COMMAND_TOKENS = {"lt": ("rel", "<"), "gt": ("rel", ">"), "le": ("rel", "<="), "leq": ("rel", "<="),
                    "leqslant": ("rel", "<="), "ge": ("rel", ">="), "geq": ("rel", ">="),
                    "geqslant": ("rel", ">="), "cdot": ("op", "*"), "times": ("op", "*"), "ast": ("op", "*"),
                    "div": ("op", "/"), "{": ("op", "("), "}": ("op", ")"), "lbrace": ("op", "("),
                    "rbrace": ("op", ")"), "frac": ("frac", "frac"), "dfrac": ("frac", "frac"),
-                   "tfrac": ("frac", "frac")}
-_OPERATORS = [("**", "op", "^"), ("<=", "rel", "<="), (">=", "rel", ">="), ("=<", "rel", "<="),
+                   "tfrac": ("frac", "frac"), "quad": ("sep", "weak"), "qquad": ("sep", "weak"),
+                   "land": ("sep", "and"), "wedge": ("sep", "and"), "Rightarrow": ("sep", "then"),
+                   "implies": ("sep", "then"), "Longrightarrow": ("sep", "then"), "in": ("in", "in"),
+                   "coloneqq": ("rel", "="), "eqqcolon": ("rel", "=")}
+_OPERATORS = [("**", "op", "^"), (":=", "rel", "="), ("=:", "rel", "="), ("&&", "sep", "and"),
+              ("=>", "sep", "then"), ("<=", "rel", "<="), (">=", "rel", ">="), ("=<", "rel", "<="),
               ("==", "rel", "="), ("!=", "bad", "!="), ("<", "rel", "<"), (">", "rel", ">"), ("=", "rel", "=")]
-_SINGLE = set("+-*/^()[]{},|_!")
+_SINGLE = set("+-*/^()[]{},|_!;")
 _PLAIN_NUMBER = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _LATEX_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _COMMAND = re.compile(r"\\(?:[A-Za-z]+|.)")
@@ -72,23 +74,11 @@ class AnswerError(ValueError):
 
 @dataclass(frozen=True)
 class Token:
-    kind: str                # name, num, const, func, wrap, frac, op, rel
+    kind: str                # name, num, const, func, wrap, frac, op, rel, sep (and/weak/then), in
     text: str                # canonical name, operator, function name, relation
     start: int
     end: int
     value: Any = None        # sympy value of a name or constant; Fraction of a number
-
-
-_DELIMITERS = re.compile(r"^\s*(?:\$\$(?P<a>.*)\$\$|\$(?P<b>.*)\$|\\\((?P<c>.*)\\\)|\\\[(?P<d>.*)\\\])\s*$", re.S)
-
-
-def normalise_text(text: str) -> str:
-    """Unicode math symbols to ASCII/LaTeX spellings, and math delimiters ($...$, \\(...\\)) removed."""
-    text = text.translate(_UNICODE).strip()
-    delimited = _DELIMITERS.match(text)
-    if delimited:
-        text = next(part for part in delimited.groups() if part is not None).strip()
-    return text
 
 
 def tokenize(text: str, vocabulary: Vocabulary, *, latex: bool, big_o: bool = False) -> list[Token]:
@@ -109,7 +99,6 @@ def tokenize(text: str, vocabulary: Vocabulary, *, latex: bool, big_o: bool = Fa
         if depth > MAX_DEPTH:
             raise AnswerError(f"The answer is nested more than {MAX_DEPTH} brackets deep.", text, token.start)
         tokens.append(token)
-    _check_brackets(tokens, text)
     return tokens
 
 
@@ -193,6 +182,9 @@ def _command_token(text: str, i: int, vocabulary: Vocabulary, groups: list[str])
         return Token("func", "sqrt", i, end), end
     if name in ("neq", "ne"):
         raise AnswerError("'\\neq' is not supported: write an equation or an inequality.", text, i)
+    if name in ("|", "lVert", "Vert", "rVert"):
+        raise AnswerError(f"A norm is read only around a vector of the question, as in \\|q\\|^2 or \\|k\\|. "
+                          f"Allowed names: {vocabulary.describe()}.", text, i)
     raise AnswerError(f"'\\{name}' is not allowed here. Allowed names: {vocabulary.describe()}.", text, i)
 
 
@@ -221,10 +213,12 @@ def _single_token(text: str, i: int, latex: bool, groups: list[str], vocabulary:
         raise AnswerError(f"Unexpected subscript. Allowed names: {vocabulary.describe()}.", text, i)
     elif ch == "!":
         raise AnswerError("Factorials are not supported.", text, i)
+    elif ch == ";":
+        return Token("sep", "and", i, i + 1)
     return Token("op", ch, i, i + 1)
 
 
-def _check_brackets(tokens: list[Token], text: str) -> None:
+def check_brackets(tokens: list[Token], text: str) -> None:
     stack: list[Token] = []
     for token in tokens:
         if token.kind != "op":

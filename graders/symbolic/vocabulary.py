@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
-__all__ = ["Name", "Vocabulary", "norm_squared", "inner_product"]
+__all__ = ["Name", "Vocabulary", "norm", "norm_squared", "inner_product", "squared_distance"]
 
 _TEXT_COMMAND = r"\\(?:text|mathrm|textrm|mathit|operatorname|mathsf)\s*\{"
 
@@ -54,9 +54,22 @@ def _bars(name: str) -> str:
     return rf"{opening}\s*{name}\s*{closing}(?:\s*_\s*(?:\{{\s*2\s*\}}|2))?"
 
 
-_SQUARED = r"\s*(?:\^\s*\{\s*2\s*\}|\^\s*2|\*\*\s*2)(?![0-9.])"
+_SQUARED = r"\s*(?:\^\s*\{\s*2\s*\}|\^\s*2|\*\*\s*2)(?![0-9.])(?:\s*_\s*(?:\{\s*2\s*\}|2(?![0-9.])))?"
 _TRANSPOSE = r"\s*\^\s*(?:\{\s*(?:T|\\top|\\intercal|\\mathsf\s*\{\s*T\s*\})\s*\}|T|\\top|\\intercal)(?![A-Za-z])"
 _DOT = r"\s*(?:\\cdot|\*|\.|\\,|·)?\s*"
+
+
+def norm(vector: str) -> tuple[re.Pattern, ...]:
+    """Spellings of the (unsquared) norm of `vector`: `||q||`, `\\|q\\|_2`, `\\lVert q \\rVert`."""
+    return (re.compile(_bars(re.escape(vector))),)
+
+
+def squared_distance(f: str, x: str, first: str, second: str) -> tuple[re.Pattern, ...]:
+    """The paper's `||f(x^a) - f(x^p)||_2^2` (also with `\\left(`, braces, `x^{a}`)."""
+    def image(label: str) -> str:
+        return (rf"{re.escape(f)}\s*(?:\\left\s*)?\(\s*{re.escape(x)}\s*\^\s*(?:\{{\s*{label}\s*\}}|{label})"
+                rf"\s*(?:\\right\s*)?\)")
+    return (re.compile(_bars(rf"{image(first)}\s*-\s*{image(second)}") + _SQUARED),)
 
 
 def norm_squared(vector: str) -> tuple[re.Pattern, ...]:
@@ -83,6 +96,8 @@ def inner_product(left: str, right: str) -> tuple[re.Pattern, ...]:
 class Vocabulary:
     """The names of one question (or one assignment). All symbols are positive reals."""
     names: tuple[Name, ...]
+    indexed: tuple[str, ...] = ()            # vectors that may carry a row index: q_i, k_j, x_i^a
+    indices: tuple[str, ...] = ("i", "j")
     symbols: dict[str, sympy.Symbol] = field(init=False, repr=False, compare=False)
     patterns: tuple[tuple[re.Pattern, str, int], ...] = field(init=False, repr=False, compare=False)
 
@@ -98,9 +113,9 @@ class Vocabulary:
         object.__setattr__(self, "patterns", tuple(self._compile()))
 
     @classmethod
-    def of(cls, *names: str | Name) -> "Vocabulary":
+    def of(cls, *names: str | Name, indexed: tuple[str, ...] = ()) -> "Vocabulary":
         """`Vocabulary.of("N", "D", Name("D_random", aliases=("D_r",)))`."""
-        return cls(tuple(n if isinstance(n, Name) else Name(n) for n in names))
+        return cls(tuple(n if isinstance(n, Name) else Name(n) for n in names), indexed)
 
     def _compile(self):
         for n in self.names:
@@ -117,7 +132,7 @@ class Vocabulary:
         if entry.stands_for is None:
             return self.symbols[name]
         base, power = entry.stands_for
-        return self.symbols[base] ** sympy.Rational(power)
+        return self.symbols[base] ** sympy.Rational(str(power))
 
     def symbol(self, name: str) -> sympy.Symbol:
         return self.symbols[name]

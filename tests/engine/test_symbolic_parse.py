@@ -56,6 +56,8 @@ SPELLINGS = [
     ("$\\sqrt{D}$", sympy.sqrt(D)),
     ("2.5e-1 N", N / 4),
     (r"N \cdot D \times M", N * D * M),
+    (r"\frac12 \sqrt{D}", sympy.sqrt(D) / 2),
+    (r"\frac1N", 1 / N),
 ]
 
 
@@ -105,12 +107,12 @@ def test_chains_of_relations_are_split_at_the_top_level():
     (r"\beta N", r"'\beta' is not allowed", 0),
     ("N_1", "Unexpected subscript", 1),
     ("N/2 D", "Ambiguous", 4),
-    (r"\|q\|^2 / 2\sigma^2", "Ambiguous", 8),
+    (r"\|q\|^2 / 2\sigma^2", "Ambiguous", 11),
     ("sqrt(D", "never closed", 4),
     ("N)", "no matching opening", 1),
     ("N^{2", "never closed", 2),
     (r"\sigma^23", "multi-digit", 7),
-    (r"\frac12", "multi-digit", 5),
+    (r"\frac123", "Unclear", 5),
     ("N != D", "'!='", 2),
     ("N!", "Factorials", 1),
     ("N <", "missing after", 3),
