@@ -8,27 +8,31 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import queue
 import sys
 import threading
+import traceback
 from pathlib import Path
 from typing import Callable, Sequence
 
 from .grade import grade_submission
 from .manual import ManualScore, apply_manual_scores, read_manual_scores
-from .model import Submission
+from .model import CheckResult, Status, Submission, SubmissionError, SubmissionResult
 from .report import render_dashboard, render_feedback, result_to_json, to_gradescope, write_gradebook, write_results
 from .report.dashboard import report_folder
 from .report.results_json import read_results
 from .sandbox import Sandbox
+from .score import score_question, submission_result
 from .suite import Suite
 
-__all__ = ["grade_class", "merge_manual_scores", "rebuild_reports", "grader_version", "GraderFault"]
+__all__ = ["grade_class", "grade_safely", "merge_manual_scores", "rebuild_reports", "grader_version", "GraderFault"]
 
 MANUAL_SCORES = "manual_scores.csv"                 # kept in the output folder: re-grading re-applies it
 RELEASED = "RELEASED"                               # present once reports show hidden feedback: kept from then on
 
 _ROOT = Path(__file__).resolve().parents[1]
+_log = logging.getLogger("autograde")
 
 
 def grader_version(assignment: str) -> str:
@@ -44,8 +48,36 @@ def grader_version(assignment: str) -> str:
 def _fingerprint(submission: Submission, version: str) -> str:
     digest = hashlib.sha256(version.encode())
     for name, content in sorted(submission.files.items()):
-        digest.update(name.encode() + b"\0" + content)
+        digest.update(name.encode("utf-8", "surrogateescape") + b"\0" + content)
+    digest.update(repr(submission.problems).encode("utf-8", "replace"))
     return digest.hexdigest()[:24]
+
+
+def _fault_result(suite: Suite, submission_id: str, error: BaseException) -> SubmissionResult:
+    """The submission's result when the grader failed on it: every check ungraded, the fault named. Nothing
+    of the grader's machine (paths, tracebacks) goes into it; staff see the details on stderr."""
+    message = (f"The grader failed on this submission ({type(error).__name__}); it was not graded. "
+               "Course staff will look into it.")
+    questions = []
+    for q in suite.questions:
+        checks = [CheckResult(c.name, Status.MANUAL if q.manual else Status.ERROR, None if q.manual else 0.0,
+                              c.points, c.visibility, message) for c in q.checks]
+        questions.append(score_question(q, checks))
+    return submission_result(suite, submission_id, questions, errors=(SubmissionError("grader-fault", message),),
+                             elapsed_s=0.0)
+
+
+def grade_safely(suite: Suite, submission: Submission, sandbox: Sandbox, fingerprint: str, *,
+                 public_only: bool = False) -> dict:
+    """One submission -> its results.json data. Never raises: any fault becomes this submission's error."""
+    try:
+        result = grade_submission(suite, submission, sandbox, public_only=public_only)
+        data = dict(result_to_json(result), fingerprint=fingerprint)
+        json.dumps(data, ensure_ascii=False).encode("utf-8")             # what write_results will need
+        return data
+    except Exception as error:                                          # noqa: BLE001 - the class goes on
+        _log.error("grader fault on %s: %s", submission.id, traceback.format_exc())
+        return dict(result_to_json(_fault_result(suite, submission.id, error)), fingerprint=fingerprint)
 
 
 def _write_outputs(data: dict, folder: Path) -> None:
@@ -54,6 +86,19 @@ def _write_outputs(data: dict, folder: Path) -> None:
     released = (folder.parent / RELEASED).is_file()
     (folder / "feedback.html").write_text(render_feedback(data, released=released))
     (folder / "gradescope.json").write_text(json.dumps(to_gradescope(data), indent=1))
+
+
+def _write_safely(suite: Suite, data: dict, out: Path) -> dict:
+    """Write a submission's files; if its reports cannot be written, its fault result is written instead."""
+    folder = out / report_folder(data["submission"])
+    try:
+        _write_outputs(data, folder)
+        return data
+    except Exception as error:                                          # noqa: BLE001 - the class goes on
+        _log.error("grader fault while writing %s: %s", data["submission"], traceback.format_exc())
+        data = dict(result_to_json(_fault_result(suite, data["submission"], error)), fingerprint=data.get("fingerprint"))
+        _write_outputs(data, folder)
+        return data
 
 
 def _finished(folder: Path, fingerprint: str) -> dict | None:
@@ -76,11 +121,14 @@ def _work(suite: Suite, jobs: queue.Queue, out: Path, slot: int, hidden: Sequenc
                 submission, fingerprint = jobs.get_nowait()
             except queue.Empty:
                 return
+            data = grade_safely(suite, submission, sandbox, fingerprint, public_only=public_only)
             try:
-                result = grade_submission(suite, submission, sandbox, public_only=public_only)
-                data = apply_manual_scores(dict(result_to_json(result), fingerprint=fingerprint), manual)
-                _write_outputs(data, out / report_folder(submission.id))
-            except Exception as error:                                  # noqa: BLE001 - keep grading the class
+                data = apply_manual_scores(data, manual)
+            except Exception:                                           # noqa: BLE001 - kept as graded
+                pass
+            try:
+                data = _write_safely(suite, data, out)
+            except Exception as error:                                  # noqa: BLE001 - the disk, not a student
                 faults.append(f"{submission.id}: {type(error).__name__}: {error}")
                 continue
             done(data)
@@ -116,8 +164,7 @@ def grade_class(suite: Suite, submissions: Sequence[Submission], out: Path, *, j
         from .distributed import grade_on_cluster
         work = [pending.get_nowait() for _ in range(pending.qsize())]
         for data in grade_on_cluster(scheduler, suite.assignment, work, workers=jobs):
-            data = apply_manual_scores(data, manual)
-            _write_outputs(data, out / report_folder(data["submission"]))
+            data = _write_safely(suite, apply_manual_scores(data, manual), out)
             done(data)
     else:
         workers = [threading.Thread(target=_work, args=(suite, pending, out, slot, hidden, public_only, done, faults,

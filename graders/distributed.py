@@ -27,11 +27,9 @@ def _sandbox():
 
 
 def _grade_task(assignment: str, submission: Submission, fingerprint: str) -> dict:
-    from .grade import grade_submission
-    from .report import result_to_json
+    from .batch import grade_safely
     from .suite import load_suite
-    result = grade_submission(load_suite(assignment), submission, _sandbox())
-    return dict(result_to_json(result), fingerprint=fingerprint)
+    return grade_safely(load_suite(assignment), submission, _sandbox(), fingerprint)
 
 
 def grade_on_cluster(address: str, assignment: str, work: Iterable[tuple[Submission, str]], *,

@@ -21,9 +21,13 @@ PROBLEM_STATUSES = ("error", "timeout")
 
 
 def report_folder(submission_id: str) -> str:
-    """The folder a submission's reports live in, inside a class's output folder: it cannot escape it."""
+    """The folder a submission's reports live in, inside a class's output folder: it cannot escape it. Ids
+    that had to be cleaned keep a short hash of the id, so two ids never share a folder."""
     cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", submission_id).strip("._") or "submission"
-    return cleaned[:100]
+    if cleaned[:100] == submission_id:
+        return cleaned
+    import hashlib
+    return f"{cleaned[:90]}-{hashlib.sha256(submission_id.encode('utf-8', 'replace')).hexdigest()[:8]}"
 
 
 def report_href(submission_id: str, question: str | None = None) -> str:
