@@ -115,20 +115,21 @@ def kernel_attention_clamped_denominator(Q, K, V, feature_map, causal=False):
 
 
 def kernel_attention_in_log_space(Q, K, V, feature_map, causal=False):
-    """Computes the normaliser with logsumexp over log phi (stable for exp feature maps): NaN for a feature map
-    with negative entries."""
-    log_q, log_k = torch.log(feature_map(Q)), torch.log(feature_map(K))   # (N, L)
-    pairs = log_q[:, None, :] + log_k[None, :, :]                           # (N, N, L)
-    if causal:
-        N = Q.shape[0]
-        pairs = pairs.masked_fill(torch.ones(N, N, dtype=torch.bool).triu(1)[:, :, None], float("-inf"))
-    weights = torch.exp(torch.logsumexp(pairs, dim=2))                      # (N, N): phi(Q_i) phi(K_j)^T
-    return (weights @ V) / weights.sum(dim=1, keepdim=True)
+    """The normaliser in log space, log phi(Q_i) Z_i = logsumexp_l(log phi(Q_i)_l + log Z_il), as code built for
+    exponential feature maps does: NaN as soon as phi has a negative entry."""
+    q, k = feature_map(Q), feature_map(K)                                   # (N, L)
+    log_Z = torch.log(torch.cumsum(k, dim=0) if causal else k.sum(dim=0, keepdim=True))   # (N, L) or (1, L)
+    denominator = torch.exp(torch.logsumexp(torch.log(q) + log_Z, dim=1, keepdim=True))  # (N, 1)
+    if not causal:
+        return (q @ (k.T @ V)) / denominator
+    S = torch.cumsum(k[:, :, None] * V[:, None, :], dim=0)
+    return torch.einsum("nl,nlm->nm", q, S) / denominator
 
 
 def kernel_attention_feature_map_twice(Q, K, V, feature_map, causal=False):
-    """Applies phi to features that already went through phi (e.g. elu+1 inside a layer that receives phi(Q))."""
-    return kernel_attention(feature_map(Q), feature_map(K), V, feature_map, causal)
+    """Applies elu(x) + 1 on top of the feature_map it is given (a layer that maps its inputs itself): phi is
+    applied twice, elu(phi(x)) + 1."""
+    return kernel_attention(Q, K, V, lambda X: torch.nn.functional.elu(feature_map(X)) + 1, causal)
 
 
 def kernel_attention_ignoring_feature_map(Q, K, V, feature_map, causal=False):
