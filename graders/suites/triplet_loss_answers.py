@@ -49,7 +49,9 @@ def cost_judge(model: str, params: tuple[str, Callable], flops: tuple[str, Calla
         feedback = " ".join(f"{key}: {v.feedback.splitlines()[0] if v.feedback else v.status.value}"
                             for key, v in verdicts.items() if v.status is not Status.PASSED)
         note = next((v.note for v in lost if v.note), None)
-        status = Status.FAILED if fraction > 0 or any(v.status is Status.FAILED for v in lost) else lost[0].status
+        statuses = {v.status for v in lost}               # an unreadable part is invalid (fix it), not wrong
+        status = (Status.FAILED if Status.FAILED in statuses else Status.INVALID if Status.INVALID in statuses
+                  else Status.FAILED if fraction > 0 else lost[0].status)
         return Verdict(status, fraction, feedback, note)
 
     return judge
@@ -84,6 +86,7 @@ SEMI_HARD_CONDITION = inequality(
                    "whose loss is already 0, not semi-hard ones.", answer_hint=SEMI_HARD),
     ])
 
+DIMENSION_UNITS = ("D", "d", "dims", "dim", "dimensions", "dimensional", "-dimensional", "floats")
 TRAINING_DATA = number_table({2.6e6: 76.3, 26e6: 85.1, 52e6: 85.1, 260e6: 86.2})      # FaceNet Table 6
 
 
@@ -147,7 +150,8 @@ ANSWER_CHECKS = {
                                     SEMI_HARD_CONDITION)],
     "harmonic_embeddings": free_text("harmonic_embeddings", "what harmonic embeddings are and how they are trained"),
     "embedding_dimensionality": [
-        answer("best dimension (Table 5)", 0.5, ("embedding_dimensionality", "best_dimension"), number(128, rel_tol=0.0)),
+        answer("best dimension (Table 5)", 0.5, ("embedding_dimensionality", "best_dimension"),
+               number(128, rel_tol=0.0, units=DIMENSION_UNITS)),
         answer("its VAL at 1e-3 FAR (Table 5)", 0.5, ("embedding_dimensionality", "val"),
                number(87.9, rel_tol=0.0, abs_tol=0.05, percent=True))],
     "training_data": [answer("VAL for each training-set size (Table 6)", 1.0, ("training_data",), judge_training_data)],

@@ -23,12 +23,12 @@ _DELIMITERS = re.compile(r"^\s*(?:\$\$(?P<a>.*)\$\$|\$(?P<b>.*)\$|\\\((?P<c>.*)\
                          r"\\begin\{(?:equation|align|displaymath)\*?\}(?P<e>.*)\\end\{(?:equation|align|displaymath)\*?\})\s*$",
                          re.S)
 _BACKTICKS = re.compile(r"^\s*(`+)(?P<inner>.*?)\1\s*$", re.S)
-_TRAILING = re.compile(r"(?:\s|\\[,;!]|\\quad|\\qquad)*[.,;](?:\s|\\[,;!]|\\quad|\\qquad)*$")
+_TRAILING = re.compile(r"(?:\s|\\[,;!]|\\quad|\\qquad)*(?<!\\)[.,;](?:\s|\\[,;!]|\\quad|\\qquad)*$")
 _FONT = re.compile(r"\\(?:mathbf|boldsymbol|bm|vec|mathit|mathrm|textbf|mathsf|mathbb|hat|tilde|bar)"
                    r"\s*(?:\{\s*(?P<braced>[A-Za-z])\s*\}|(?P<bare>[A-Za-z])(?![A-Za-z]))")
 _TEXT_SUBSCRIPT = re.compile(r"_\s*(?:\{\s*)?\\(?:text|mathrm|textrm|mathit|operatorname|mathsf)\s*\{\s*"
                              r"(?P<word>[A-Za-z]+)\s*\}(?:\s*\})?")
-_ALIGN = re.compile(r"&(?!&)|\\\\\s*$")
+_ALIGN = re.compile(r"(?<!&)&(?!&)|\\\\\s*$")
 
 
 @dataclass(frozen=True)

@@ -177,6 +177,8 @@ def _clauses(tokens: list[Token], text: str) -> tuple[list[list[Token]], tuple[s
         start = i + 1
     pieces.append(tokens[start:])
     pieces = [p for p in pieces if p]
+    if len(pieces) == 1 and any(t.kind in ("rel", "in") for _, t in _top_level(pieces[0])):
+        return pieces, ("dangling-connective",)                   # `a < b,` or `a < b \quad\text{and}`
     has_relation = [any(t.kind in ("rel", "in") for _, t in _top_level(p)) for p in pieces]
     if len(pieces) > 1 and all(has_relation):
         if any(t.kind == "sep" and t.text == "then" for _, t in cuts):

@@ -16,10 +16,10 @@ from typing import Any, Callable, Mapping, Sequence
 
 from graders.model import Status, Verdict
 
-from .diagnose import format_number
 from .verdicts import guarded, invalid, missing, shown
 
-__all__ = ["Reading", "number", "number_table", "parse_number", "NumberError"]
+__all__ = ["Reading", "number", "number_table", "parse_number", "NumberError", "format_value",
+           "clean_number_text"]
 
 Judge = Callable[[Any], Verdict]
 
@@ -36,8 +36,43 @@ _NUMBER = re.compile(rf"""^\s*(?:~|≈|about|approx\.?|approximately|around|roug
     (?:\s*(?i:per\s+image|/\s*image))?\s*$""", re.VERBOSE)
 
 
+_REMARK = re.compile(r"\s*(?:\([^()]{0,60}\)|\[[^\[\]]{0,60}\]|\s[-–]\s.{0,60})\s*$")
+_WRAPPING = re.compile(r"^\s*(?:`(?P<a>[^`]*)`|\$(?P<b>[^$]*)\$)\s*$")
+_TRAILING = re.compile(r"[.,;]\s*$")
+
+
 class NumberError(ValueError):
     pass
+
+
+def clean_number_text(raw: str, units: Sequence[str] = ()) -> tuple[str, tuple[str, ...]]:
+    """Named steps before a number is read: `code-quotes` / `math-delimiters`, `trailing-punctuation`, a
+    `remark-dropped` in brackets ("140M parameters (22 layers)"), a `unit-dropped` declared by the question."""
+    text, steps = raw.strip(), []
+    wrapped = _WRAPPING.match(text)
+    if wrapped:
+        text, steps = (wrapped.group("a") if wrapped.group("a") is not None else wrapped.group("b")).strip(), \
+            ["code-quotes" if wrapped.group("a") is not None else "math-delimiters"]
+    stripped = _TRAILING.sub("", text)
+    if stripped != text and stripped:
+        text, steps = stripped, steps + ["trailing-punctuation"]
+    remark = _REMARK.sub("", text)
+    if remark != text and remark:
+        text, steps = remark, steps + ["remark-dropped"]
+    for unit in sorted(units, key=len, reverse=True):
+        if text.endswith(unit) and text[:-len(unit)].rstrip().rstrip("-").rstrip()[-1:].isdigit():
+            text, steps = text[:-len(unit)].rstrip().rstrip("-").rstrip(), steps + ["unit-dropped"]
+            break
+    return text, tuple(steps)
+
+
+def format_value(value: float) -> str:
+    """A number as people write it in these answers: 86.8, 128, 2.6M, 1.6 billion."""
+    magnitude = abs(value)
+    for size, word in ((1e12, " trillion"), (1e9, " billion"), (1e6, "M")):
+        if magnitude >= size:
+            return f"{value / size:.4g}{word}"
+    return f"{value:.6g}"
 
 
 @dataclass(frozen=True)
@@ -49,9 +84,10 @@ class Reading:
     fraction: float = 1.0
 
 
-def parse_number(raw: Any, *, percent: bool = False) -> float:
+def parse_number(raw: Any, *, percent: bool = False, units: Sequence[str] = ()) -> float:
     """A float from an int, float or string. With percent=True, `87.9%` and `87.9` both read 87.9;
-    otherwise `86.2%` reads 0.862. Raises NumberError."""
+    otherwise `86.2%` reads 0.862. `units` are extra unit words the question declares (`D`, `dimensions`).
+    Raises NumberError."""
     if isinstance(raw, bool) or raw is None:
         raise NumberError("Expected a number.")
     if isinstance(raw, (int, float)):
@@ -62,7 +98,7 @@ def parse_number(raw: Any, *, percent: bool = False) -> float:
         raise NumberError(f"Expected a number, got {type(raw).__name__}.")
     if len(raw) > 100:
         raise NumberError("That is too long for a number.")
-    match = _NUMBER.match(raw)
+    match = _NUMBER.match(raw) or _NUMBER.match(clean_number_text(raw, units)[0])
     if not match or not (match.group("mantissa") or match.group("power")):
         raise NumberError(f"Could not read {raw.strip()!r} as a number; write e.g. 140M, 1.6 billion, "
                           "3.8e9, 25,557,032 or 86.2%.")
@@ -85,8 +121,9 @@ def _value(match: re.Match, percent: bool) -> float:
 
 
 def number(value: float, *, rel_tol: float, abs_tol: float = 0.0, accepted: Sequence[Reading] = (),
-           percent: bool = False) -> Judge:
-    """A judge for one number within max(rel_tol * |value|, abs_tol)."""
+           percent: bool = False, units: Sequence[str] = ()) -> Judge:
+    """A judge for one number within max(rel_tol * |value|, abs_tol); `units` declares unit words the
+    question allows after the number (`128D`, `128 dimensions`)."""
     if rel_tol < 0 or abs_tol < 0:
         raise ValueError("tolerances are non-negative")
 
@@ -97,39 +134,45 @@ def number(value: float, *, rel_tol: float, abs_tol: float = 0.0, accepted: Sequ
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             return missing()
         try:
-            got = parse_number(raw, percent=percent)
+            got = parse_number(raw, percent=percent, units=units)
         except NumberError as error:
             return invalid(str(error), raw)
         evidence = {"answer": shown(raw), "answer_value": got, "reference_value": value,
                     "rel_tol": rel_tol, "abs_tol": abs_tol}
+        if isinstance(raw, str):
+            text, steps = (raw.strip(), ()) if _NUMBER.match(raw) else clean_number_text(raw, units)
+            evidence["as_read"] = {"text": text, "steps": list(steps)}
         if close(got, value):
             return Verdict.passed(**evidence)
         for reading in accepted:
             if close(got, reading.value):
                 status = Status.PASSED if reading.fraction >= 1.0 else Status.FAILED
                 return Verdict(status, reading.fraction, reading.feedback, reading.note, evidence)
-        note, feedback = _diagnose(got, value, rel_tol, percent)
+        note, feedback = _diagnose(got, value, rel_tol, abs_tol, percent)
         return Verdict.failed(feedback, note, **evidence)
 
     return guarded(judge)
 
 
-def _diagnose(got: float, expected: float, rel_tol: float, percent: bool) -> tuple[str, str]:
+def _diagnose(got: float, expected: float, rel_tol: float, abs_tol: float, percent: bool) -> tuple[str, str]:
     if got == 0 or expected == 0 or (got < 0) != (expected < 0):
-        return "wrong-value", f"{format_number(got)} is not the expected value."
+        return "wrong-value", f"{format_value(got)} is not the expected value."
     ratio = got / expected
     power = round(math.log10(ratio))
     if power and abs(ratio / 10 ** power - 1) <= max(rel_tol, 0.02):
         if percent and power == -2:
             return "fraction-not-percent", "The value is asked in percent; yours looks like a fraction of 1."
         direction = "large" if power > 0 else "small"
-        return ("wrong-scale", f"{format_number(got)} is about {10 ** abs(power):,} times too {direction}: "
+        return ("wrong-scale", f"{format_value(got)} is about {10 ** abs(power):,} times too {direction}: "
                 "check the scale word (thousand, million, billion) or the exponent.")
     for factor, words in ((2.0, "twice"), (0.5, "half")):
         if abs(ratio / factor - 1) <= max(rel_tol, 0.02):
-            return ("factor-of-two", f"{format_number(got)} is about {words} the expected value: look for a "
+            return ("factor-of-two", f"{format_value(got)} is about {words} the expected value: look for a "
                     "factor of 2 (for operation counts: multiply-adds or single operations?).")
-    return "wrong-value", f"{format_number(got)} is not within {rel_tol:.0%} of the expected value."
+    if rel_tol == 0 and abs_tol == 0:
+        return "wrong-value", f"{format_value(got)} is not the expected value."
+    within = f"{abs_tol:g}" if abs_tol > rel_tol * abs(expected) else f"{rel_tol:.0%}"
+    return "wrong-value", f"{format_value(got)} is not within {within} of the expected value."
 
 
 def number_table(expected: Mapping[float, float], *, key_rel_tol: float = 0.02, value_abs_tol: float = 0.05,
@@ -153,7 +196,7 @@ def number_table(expected: Mapping[float, float], *, key_rel_tol: float = 0.02, 
         for size, value in expected.items():
             found = next((rows[k] for k in rows if abs(k - size) <= key_rel_tol * size), None)
             if found is None:
-                problems.append(f"no entry for {format_number(size / 1e6)}M")
+                problems.append(f"no entry for {format_value(size)}")
                 continue
             try:
                 got = parse_number(found[1], percent=percent)

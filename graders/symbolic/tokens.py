@@ -91,7 +91,7 @@ def tokenize(text: str, vocabulary: Vocabulary, *, latex: bool, big_o: bool = Fa
         if text[i].isspace():
             i += 1
             continue
-        token, i_next = _next_token(text, i, lexicon, vocabulary, latex, groups)
+        token, i_next = _next_token(text, i, lexicon, vocabulary, latex, groups, tokens[-1] if tokens else None)
         i = i_next
         if token is None:
             continue
@@ -102,7 +102,7 @@ def tokenize(text: str, vocabulary: Vocabulary, *, latex: bool, big_o: bool = Fa
     return tokens
 
 
-def _next_token(text, i, lexicon, vocabulary, latex, groups):
+def _next_token(text, i, lexicon, vocabulary, latex, groups, previous):
     match = _longest_match(text, i, lexicon)
     if match is not None:
         end, kind, name = match
@@ -121,7 +121,7 @@ def _next_token(text, i, lexicon, vocabulary, latex, groups):
         start, word = _word_at(text, i)
         raise AnswerError(f"Unknown name '{word}'. Allowed names: {vocabulary.describe()}.", text, start)
     if text[i] in _SINGLE:
-        return _single_token(text, i, latex, groups, vocabulary), i + 1
+        return _single_token(text, i, latex, groups, vocabulary, previous), i + 1
     raise AnswerError(f"Unexpected character '{text[i]}'.", text, i)
 
 
@@ -163,6 +163,8 @@ def _lexicon_token(kind: str, name: str, start: int, end: int, vocabulary: Vocab
 
 def _command_token(text: str, i: int, vocabulary: Vocabulary, groups: list[str]):
     command = _COMMAND.match(text, i)
+    if command is None:
+        raise AnswerError("A lone backslash: write a command such as \\sqrt{D}.", text, i)
     name = command.group(0)[1:]
     end = command.end()
     if name in _TRANSPARENT:
@@ -200,7 +202,8 @@ def _number_token(text: str, match: re.Match) -> Token:
     return Token("num", digits, match.start(), match.end(), value)
 
 
-def _single_token(text: str, i: int, latex: bool, groups: list[str], vocabulary: Vocabulary) -> Token | None:
+def _single_token(text: str, i: int, latex: bool, groups: list[str], vocabulary: Vocabulary,
+                  previous: Token | None) -> Token | None:
     ch = text[i]
     if ch == "{":
         groups.append("group")
@@ -209,7 +212,7 @@ def _single_token(text: str, i: int, latex: bool, groups: list[str], vocabulary:
             raise AnswerError("This '}' has no matching '{'.", text, i)
         if groups.pop() == "transparent":
             return None
-    elif ch == "_":
+    elif ch == "_" and not (previous is not None and previous.kind == "func" and previous.text == "log"):
         raise AnswerError(f"Unexpected subscript. Allowed names: {vocabulary.describe()}.", text, i)
     elif ch == "!":
         raise AnswerError("Factorials are not supported.", text, i)

@@ -68,6 +68,7 @@ JUDGES = {
                 "He et al. report 3.8e9 multiply-adds; 7.6e9 counts each multiply-add as two operations, "
                 "which is also accepted.")]),
     "best_dimension": number(128, rel_tol=0.0),
+    "best_dimension_units": number(128, rel_tol=0.0, units=("D", "dimensions", "dimensional")),
     "val": number(87.9, rel_tol=0.0, abs_tol=0.05, percent=True),
     "training_data": number_table({2.6e6: 76.3, 26e6: 85.1, 52e6: 85.1, 260e6: 86.2}, value_abs_tol=0.05),
 }
