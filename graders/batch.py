@@ -21,6 +21,7 @@ from .manual import ManualScore, apply_manual_scores, read_manual_scores
 from .model import CheckResult, Status, Submission, SubmissionError, SubmissionResult
 from .report import render_dashboard, render_feedback, result_to_json, to_gradescope, write_gradebook, write_results
 from .report.dashboard import report_folder
+from .report.regrade import previous_scores
 from .report.results_json import read_results
 from .sandbox import Sandbox
 from .score import score_question, submission_result
@@ -81,11 +82,13 @@ def grade_safely(suite: Suite, submission: Submission, sandbox: Sandbox, fingerp
 
 
 def _write_outputs(data: dict, folder: Path) -> None:
-    """A submission's files; its reports are released once the class folder says so (`autograde report`)."""
+    """A submission's files; its reports are released once the class folder says so (`autograde report`).
+    Scores that change keep the old ones under `previous`, for the dashboard's re-grade changes."""
+    data.update(previous_scores(data, folder / "results.json"))
     write_results(data, folder / "results.json")
     released = (folder.parent / RELEASED).is_file()
     (folder / "feedback.html").write_text(render_feedback(data, released=released))
-    (folder / "gradescope.json").write_text(json.dumps(to_gradescope(data), indent=1))
+    (folder / "gradescope.json").write_text(json.dumps(to_gradescope(data, released=released), indent=1))
 
 
 def _write_safely(suite: Suite, data: dict, out: Path) -> dict:
