@@ -43,7 +43,7 @@ def _environment() -> jinja2.Environment:
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                                      undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     environment.filters.update(points=_points, seconds=_seconds, percent_of=_percent_of,
-                               pct=lambda v: "–" if v is None else f"{v:.0%}")
+                               pct=lambda v: "—" if v is None else f"{v:.0%}")
     return environment
 
 
@@ -70,10 +70,10 @@ def render_dashboard(results: Sequence[dict], *, assignment: str) -> str:
         statuses=list(STATUS_LABELS), status_labels=STATUS_LABELS)
 
 
-def render_gradescope_test(check: dict) -> str:
-    """One check as the HTML `output` of a Gradescope test. Gradescope itself withholds hidden checks until
-    publication (visibility "after_published"), so the details are included as if released."""
-    return _environment().get_template("gradescope_test.html.j2").render(c=check_view(check, released=True)).strip()
+def render_gradescope_test(check: dict, *, released: bool) -> str:
+    """One check as the HTML `output` of a Gradescope test, disclosed as `released` says (gradescope.py decides:
+    the same rule as feedback.html, with the withheld part in tests Gradescope shows once published)."""
+    return _environment().get_template("gradescope_test.html.j2").render(c=check_view(check, released=released)).strip()
 
 
 def render_gradescope_summary(result: dict) -> str:

@@ -50,8 +50,13 @@ def test_an_answer_that_could_not_be_parsed_keeps_its_caret_aligned_in_monospace
 def test_notebook_section_says_how_it_ran_and_which_cells_failed(result):
     html = render_feedback(result)
     assert "Your notebook" in html and "definitions only" in html and "running every cell took longer than 3 s" in html
-    assert "1 of 2 code cells ran without an error" in html
+    assert "ran without an error" not in html                      # in definitions mode, that count misleads
+    assert "move that work into a function, or under <code>if __name__ == \"__main__\":</code>" in html
     assert "NameError: name &#39;model&#39; is not defined" in html
+    result["notebook"]["cells"][0]["status"] = "slow"
+    assert "The slow part: code cell 1." in render_feedback(result)
+    result["notebook"] = {"mode": "full", "why": "all code cells ran in order", "cells": result["notebook"]["cells"][1:]}
+    assert "0 of 1 code cell ran without an error" in render_feedback(result)
 
 
 def test_manual_scores_and_comments_show_and_pending_questions_say_so(result):
