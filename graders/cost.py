@@ -1,10 +1,19 @@
-"""How a student function's cost grows with N, measured rather than assumed.
+"""How a student function's cost grows with N, counted rather than assumed, and judged the same under any load.
 
-The child counts, per call: FLOPs of matmul-like ops (torch's FlopCounterMode), the elements produced by
-every aten op (sees broadcasting, which FLOP counting misses), numpy's peak traced bytes (code that leaves
-torch for numpy) and seconds. The growth exponent between the two largest sizes is what we report: constant
-overheads fade there. All of this runs in the student's process, so it is a teaching check, not a security
-boundary: a determined student can lie to it.
+The sandbox (graders/sandbox/measure.py) counts, per call, the work it can see exactly: elements produced
+by torch ops (sees broadcasting), FLOPs of torch's matrix products, elements read and written by numpy
+operations on arrays made from the inputs (a matmul counts m n k), and lines run in the student's own
+files (sees Python loops). Counts do not depend on the machine or its load, so a verdict never does either.
+
+The rule, per counter that saw work grow (at least `min_growth` more between the last two counted sizes):
+its growth exponent, fitted on differences between consecutive sizes so that constant overheads drop out,
+may exceed the expected one by at most `slack` (0.35: N log N passes, N^2 does not). Only when no counter saw
+any growing work (code the counters cannot see: a C extension, say) does CPU time decide, with a looser
+bound; and when even the time is too short to measure, the check goes to a person (`manual`): "nothing
+large enough to measure" is never a pass.
+
+All of this runs in the student's process, so it is a teaching check, not a security boundary: a determined
+student can lie to it. The values it produces are judged here, in the grader's process.
 """
 from __future__ import annotations
 
@@ -17,32 +26,49 @@ from .checks import Check
 from .compare import as_array
 from .model import Call, Outcome, Verdict
 
-__all__ = ["grows_like", "growth_exponent"]
+__all__ = ["grows_like", "growth_exponent", "COUNTERS", "DEFAULT_SIZES"]
 
-# metric -> (words for the student, smallest value at the largest N that is worth fitting, extra slack)
-_METRICS = {
-    "elements": ("elements produced by torch ops", 10_000, 0.0),
-    "flops": ("FLOPs counted in matrix products", 10_000, 0.0),
-    "numpy_peak_bytes": ("peak bytes allocated by numpy", 2**20, 0.0),
-    # the last resort, for work the counters cannot see (a Python loop over numpy rows): noisy, so only
-    # long calls count and the bound is looser
-    "seconds": ("wall-clock time", 0.2, 0.3),
+# counter -> (words for the student, the smallest growth between the last two counted sizes worth fitting)
+COUNTERS = {
+    "elements": ("elements produced by torch ops", 1_000),
+    "flops": ("FLOPs counted in matrix products", 1_000),
+    "numpy_elements": ("elements read and written by numpy", 1_000),
+    "python_lines": ("lines of your Python code run", 100),
 }
+TIME = ("CPU time", 0.002, 0.3)          # (words, shortest largest-N time worth fitting, extra slack: noisy)
+DEFAULT_SIZES = (32, 64, 128, 256, 512, 1024)
 
 
-def growth_exponent(sizes: Sequence[int], values: Sequence[float]) -> float:
-    """log(v_k / v_{k-1}) / log(N_k / N_{k-1}) for the two largest sizes."""
+def growth_exponent(sizes: Sequence[float], values: Sequence[float]) -> float:
+    """The exponent e of v ~ a + b N^e at the largest sizes: from the ratio of the last two differences when
+    there are three points that grow (constant overheads cancel), else from the last two values."""
+    if len(values) >= 3:
+        (n0, n1, n2), (v0, v1, v2) = sizes[-3:], values[-3:]
+        if v1 - v0 > 0 and v2 - v1 > 0:
+            return _solve(lambda e: (n2 ** e - n1 ** e) / (n1 ** e - n0 ** e), (v2 - v1) / (v1 - v0))
     (n0, n1), (v0, v1) = sizes[-2:], values[-2:]
     if v0 <= 0 or v1 <= 0:
         return 0.0
     return math.log(v1 / v0) / math.log(n1 / n0)
 
 
+def _solve(ratio_at: Callable[[float], float], target: float, low: float = 1e-3, high: float = 8.0) -> float:
+    """The e in [low, high] with ratio_at(e) = target (ratio_at increases with e), by bisection."""
+    if target <= ratio_at(low):
+        return 0.0
+    for _ in range(60):
+        middle = (low + high) / 2
+        low, high = (middle, high) if ratio_at(middle) < target else (low, middle)
+    return (low + high) / 2
+
+
 def grows_like(name: str, points: float, make_call: Callable[[int], Call], *, exponent: float,
-               sizes: Sequence[int] = (128, 256, 512, 1024), slack: float = 0.35, what: str = "your function",
+               sizes: Sequence[int] = DEFAULT_SIZES, slack: float = 0.35, what: str = "your function",
                concept: str = "", visibility: str = "visible") -> Check:
-    """Cost may grow at most like N^exponent (plus `slack`) in every metric that saw real work."""
+    """Cost may grow at most like N^exponent (plus `slack`) in every counter that saw work grow. Sizes go in
+    increasing order: the sandbox counts the smallest ones and only runs and times the largest op-heavy ones."""
     sizes = tuple(sizes)
+    assert list(sizes) == sorted(sizes), "grows_like needs sizes in increasing order"
     calls = tuple(make_call(n) for n in sizes)
     assert all(c.measure_cost for c in calls), "grows_like needs calls made with measure_cost=True"
 
@@ -50,22 +76,46 @@ def grows_like(name: str, points: float, make_call: Callable[[int], Call], *, ex
         if not _did_work([o.value for o in outcomes]):
             return Verdict.failed(f"{what} returns the same value for every input (or no array at all), so there "
                                   "is no computation to measure.", note="no-work-to-measure")
-        series = {m: [o.cost.get(m, 0.0) for o in outcomes] for m in _METRICS}
-        measured = {m: round(growth_exponent(sizes, series[m]), 2) for m, (_, floor, _) in _METRICS.items()
-                    if series[m][-1] >= floor}
-        evidence = dict(sizes=list(sizes), series=series, exponents=measured, expected_exponent=exponent)
-        if not measured:
-            return Verdict.passed("No torch or numpy work large enough to measure.", **evidence)
-        excess = {m: e - exponent - slack - _METRICS[m][2] for m, e in measured.items()}
-        metric = max(excess, key=excess.get)
-        found = f"{what} grows like N^{measured[metric]:.1f} between N={sizes[-2]} and N={sizes[-1]} " \
-                f"({_METRICS[metric][0]})"
-        if excess[metric] <= 0:
-            return Verdict.passed(found + ".", **evidence)
-        return Verdict.failed(f"{found}; it should grow like N^{exponent:g}. {concept}".strip(),
-                              note="cost-grows-too-fast", **evidence)
+        return judge_growth(sizes, [o.cost for o in outcomes], exponent, slack, what, concept)
 
     return Check(name, points, judge, calls, visibility, uses_cost=True)
+
+
+def judge_growth(sizes: Sequence[int], costs: Sequence[dict], exponent: float, slack: float, what: str,
+                 concept: str = "") -> Verdict:
+    """The verdict from what the sandbox counted (see the module docstring for the rule)."""
+    counted = [(n, c) for n, c in zip(sizes, costs) if any(k in c for k in COUNTERS)]
+    counted_sizes = [n for n, _ in counted]
+    series = {k: [c.get(k, 0.0) for _, c in counted] for k in COUNTERS}
+    measured = {k: round(growth_exponent(counted_sizes, v), 2) for k, v in series.items()
+                if len(v) >= 2 and v[-1] - v[-2] >= COUNTERS[k][1]}
+    evidence = dict(sizes=counted_sizes, series=series, exponents=measured, expected_exponent=exponent)
+    if measured:
+        words = {k: COUNTERS[k][0] for k in measured}
+        return _verdict(measured, words, {k: slack for k in measured}, counted_sizes, exponent, what, concept,
+                        evidence)
+    timed = [(n, c["cpu_seconds"]) for n, c in zip(sizes, costs) if "cpu_seconds" in c]
+    if len(timed) >= 2 and timed[-1][1] >= TIME[1]:
+        timed_sizes, seconds = [n for n, _ in timed], [t for _, t in timed]
+        measured = {"cpu_seconds": round(growth_exponent(timed_sizes[-2:], seconds[-2:]), 2)}
+        evidence = dict(sizes=timed_sizes, series={"cpu_seconds": seconds}, exponents=measured,
+                        expected_exponent=exponent)
+        return _verdict(measured, {"cpu_seconds": TIME[0]}, {"cpu_seconds": slack + TIME[2]}, timed_sizes, exponent,
+                        what, concept, evidence)
+    return Verdict.manual(f"The grader could not measure how the cost of {what} grows: none of its counters (torch "
+                          "ops, numpy operations, lines of your Python code) saw work that grows with N, and the "
+                          "calls were too short to time. Course staff will review it.", **evidence)
+
+
+def _verdict(measured: dict, words: dict, slacks: dict, sizes: Sequence[int], exponent: float, what: str,
+             concept: str, evidence: dict) -> Verdict:
+    excess = {k: e - exponent - slacks[k] for k, e in measured.items()}
+    worst = max(excess, key=excess.get)
+    found = f"{what} grows like N^{measured[worst]:.1f} between N={sizes[-2]} and N={sizes[-1]} ({words[worst]})"
+    if excess[worst] <= 0:
+        return Verdict.passed(found + ".", **evidence)
+    return Verdict.failed(f"{found}; it should grow like N^{exponent:g}. {concept}".strip(),
+                          note="cost-grows-too-fast", **evidence)
 
 
 def _did_work(values: Sequence[object]) -> bool:

@@ -9,6 +9,7 @@ reported and a fresh worker resumes at the next call, so one bad call costs one 
 Of the grader's code only `wire` is importable here; the reference, the suites and the hidden expected
 values never are.
 """
+import gc
 import os
 import select
 import signal
@@ -73,7 +74,7 @@ def _run_call(module, call, root):
                          call.get("cotangent"), bool(call.get("report")))
     start = time.perf_counter()
     try:
-        value, cost = measure.run_measured(run) if call.get("measure_cost") else (run(), {})
+        value, cost = measure.measure(run, call, root) if call.get("measure_cost") else (run(), {})
         cost["seconds"] = time.perf_counter() - start
     except BaseException as error:                  # noqa: B902 - SystemExit included: it is the student's
         return {"status": "error", "error": _student_traceback(error, root),
@@ -160,6 +161,7 @@ def _worker(request, start, out_fd):
             os._exit(0)
         answers = getattr(module, "ANSWERS", None)
         send({"event": "ready", "answers": _plain(answers) if isinstance(answers, dict) else None, "cells": cells})
+        gc.freeze()                                    # the collector never walks the zygote's heap mid-call
         for index in range(start, len(request["calls"])):
             result = _run_call(module, request["calls"][index], request["dir"])
             send(dict(result, call=index))
