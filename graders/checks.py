@@ -118,13 +118,17 @@ def decide(check: Check, outcomes: Sequence[Outcome], answers: Mapping[str, Any]
 
 def redact(verdict: Verdict) -> Verdict:
     """A hidden check's verdict without expected values: the one place they are taken out."""
-    evidence = {k: v for k, v in verdict.evidence.items() if not k.startswith("expected")}
+    evidence = {k: v for k, v in verdict.evidence.items() if not k.startswith("expected") and k != "inputs"}
     feedback = verdict.feedback
-    if "difference" in verdict.evidence:
-        feedback = _mismatch_feedback(verdict.evidence["call"], verdict.evidence["difference"],
-                                      verdict.evidence.get("concept", ""), show_expected=False)
-        evidence["difference"] = {k: v for k, v in verdict.evidence["difference"].items() if not k.startswith("expected")}
+    if _is_difference(verdict.evidence) and "call" in verdict.evidence:
+        feedback = _mismatch_feedback(verdict.evidence["call"], verdict.evidence, verdict.evidence.get("concept", ""),
+                                      show_expected=False)
     return dataclasses.replace(verdict, feedback=feedback, evidence=evidence)
+
+
+def _is_difference(evidence: Mapping[str, Any]) -> bool:
+    """Evidence of a value mismatch from `graders.compare` (the count, the worst entry, got and expected)."""
+    return all(k in evidence for k in ("what", "mismatches", "size", "got"))
 
 
 def _verdict_for_failed_call(call: Call, outcome: Outcome) -> Verdict:
@@ -185,8 +189,9 @@ def matches_reference(calls: Sequence[Call], reference: Callable[..., Any], *, t
                     return verdict
             for mistake, outputs in wrong:
                 if all(_compare_value(v, o, tolerance, what).status is Status.PASSED for v, o in zip(values, outputs)):
+                    kept = {k: v for k, v in verdicts[first].evidence.items() if k in ("got", "expected", "index")}
                     return Verdict.failed(mistake.feedback, note=mistake.note, fraction=mistake.fraction,
-                                          call=describe_call(calls[first]))
+                                          call=describe_call(calls[first]), inputs=_small_inputs(calls[first]), **kept)
         return _failure(verdicts[first], calls[first], concept, if_non_finite)
 
     return judge
@@ -208,7 +213,7 @@ class _NotATuple:
 
 def _compare_value(got: Any, expected: Any, tolerance: Tolerance, what: str) -> Verdict:
     if isinstance(got, _NotATuple):
-        return Verdict.invalid(f"The function should return a tuple; got {describe(got.value)}.")
+        return Verdict.invalid(f"{what}: the function should return a tuple of values; got {describe(got.value)}.")
     if not isinstance(expected, tuple):
         return compare_arrays(got, expected, tolerance, what=what)
     if not isinstance(got, (tuple, list)) or len(got) != len(expected):
@@ -223,13 +228,21 @@ def _compare_value(got: Any, expected: Any, tolerance: Tolerance, what: str) -> 
 def _failure(verdict: Verdict, call: Call, concept: str, if_non_finite: str) -> Verdict:
     """Evidence first (the call, the difference), then the concept."""
     where = describe_call(call)
-    if verdict.status is Status.FAILED and "mismatches" in verdict.evidence and "what" in verdict.evidence:
-        difference = {k: v for k, v in verdict.evidence.items()}
-        feedback = _mismatch_feedback(where, difference, concept)
-        return Verdict.failed(feedback, note=verdict.note, call=where, difference=difference, concept=concept)
+    evidence = dict(verdict.evidence, call=where, inputs=_small_inputs(call))
+    if verdict.status is Status.FAILED and _is_difference(verdict.evidence):
+        return Verdict.failed(_mismatch_feedback(where, verdict.evidence, concept), verdict.note,
+                              **dict(evidence, concept=concept))
     extra = f" {if_non_finite}" if if_non_finite and verdict.note == "non-finite" else ""
-    feedback = f"On {where}: {verdict.feedback}{extra}"
-    return Verdict(verdict.status, 0.0, feedback, verdict.note, dict(verdict.evidence, call=where))
+    extra += f" {concept}" if concept and verdict.status is Status.FAILED else ""
+    return Verdict(verdict.status, 0.0, f"On {where}: {verdict.feedback}{extra}", verdict.note, evidence)
+
+
+def _small_inputs(call: Call, limit: int = 64) -> list | None:
+    """The failing call's arguments as plain lists when every array is small (for a snippet in reports)."""
+    arrays = [a for a in [*call.args, *call.kwargs.values()] if isinstance(a, np.ndarray)]
+    if any(a.size > limit for a in arrays) or any(isinstance(a, Named) for a in call.args):
+        return None
+    return [a.tolist() if isinstance(a, np.ndarray) else a for a in call.args]
 
 
 def _mismatch_feedback(where: str, difference: dict, concept: str, *, show_expected: bool = True) -> str:

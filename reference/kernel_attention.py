@@ -70,11 +70,23 @@ def kernel_attention(Q: torch.Tensor, K: torch.Tensor, V: torch.Tensor, feature_
     return linear_attention(feature_map(Q), feature_map(K), V, causal)                  # phi(Q), phi(K): (N, L)
 
 
+def gaussian_factor(X: torch.Tensor) -> torch.Tensor:
+    """exp(||x||^2 / (2 sigma^2)) with sigma^2 = sqrt(D), per row: X (n, D) -> (n, 1)."""
+    sigma_sq = math.sqrt(X.shape[1])
+    return torch.exp((X * X).sum(dim=1, keepdim=True) / (2 * sigma_sq))    # (n, 1)
+
+
 def softmax_features(W: torch.Tensor) -> FeatureMap:
     """phi~(x) = exp(||x||^2 / (2 sigma^2)) phi_random(x) with sigma^2 = sqrt(D): the Gaussian decomposition
     exp(q k^T / sqrt(D)) = K_Gauss(q, k) exp(||q||^2 / (2 sigma^2)) exp(||k||^2 / (2 sigma^2)) made linear."""
-    sigma_sq = math.sqrt(W.shape[1])
-    return lambda X: torch.exp((X * X).sum(dim=1, keepdim=True) / (2 * sigma_sq)) * random_features(X, W)
+    return lambda X: gaussian_factor(X) * random_features(X, W)            # (n, 2 D_random)
+
+
+def random_feature_attention_from_features(Q: torch.Tensor, K: torch.Tensor, V: torch.Tensor, W: torch.Tensor,
+                                           F_Q: torch.Tensor, F_K: torch.Tensor, causal: bool = False) -> torch.Tensor:
+    """Random-feature attention from given phi_random values F_Q = phi_random(Q), F_K = phi_random(K), each
+    (N, 2 D_random) in any fixed column order (a student's own): eq. 2 or 6 with phi~ = factor * phi_random."""
+    return linear_attention(gaussian_factor(Q) * F_Q, gaussian_factor(K) * F_K, V, causal)   # (N, M)
 
 
 def random_feature_attention(Q: torch.Tensor, K: torch.Tensor, V: torch.Tensor, W: torch.Tensor,

@@ -18,6 +18,8 @@ import torch
 
 __all__ = ["pairwise_distances", "triplet_mask", "batch_all_triplet_loss", "batch_hard_triplet_loss",
            "semi_hard_triplet_loss"]
+# The losses from given distances (and mask): what a loss is worth given a student's own helpers.
+FROM_DISTANCES = ["batch_all_from_distances", "batch_hard_from_distances", "semi_hard_from_distances"]
 
 
 def pairwise_distances(E, squared=False):
@@ -54,12 +56,16 @@ def batch_all_triplet_loss(labels, E, margin, squared=False):
     fraction_positive = (number with l_apn > 0) / (number of valid triplets) (0 when there are none).
     """
     _check_batch(labels, E)
-    D = pairwise_distances(E, squared)                             # (B, B)
-    valid = triplet_mask(labels)                                   # (B, B, B)
+    return batch_all_from_distances(labels, pairwise_distances(E, squared), triplet_mask(labels), margin)
+
+
+def batch_all_from_distances(labels, D, valid, margin):
+    """Batch-all from distances D (B, B) and the valid-triplet mask (B, B, B) -> (loss, fraction_positive)."""
+    valid = valid.to(torch.bool)                                   # (B, B, B)
     L = torch.relu(D[:, :, None] - D[:, None, :] + margin)         # (B, B, B): eq. 3 per triplet [a, p, n]
     L = torch.where(valid, L, 0.0)                                 # (B, B, B)
-    num_positive = (L > 0).sum().to(E.dtype)                       # ()
-    num_valid = valid.sum().to(E.dtype)                            # ()
+    num_positive = (L > 0).sum().to(D.dtype)                       # ()
+    num_valid = valid.sum().to(D.dtype)                            # ()
     loss = L.sum() / num_positive.clamp(min=1)                     # (): 0 / 1 when no triplet has loss > 0
     fraction_positive = num_positive / num_valid.clamp(min=1)      # ()
     return loss, fraction_positive
@@ -72,7 +78,11 @@ def batch_hard_triplet_loss(labels, E, margin, squared=False):
     [max_p d(a, p) - min_n d(a, n) + margin]_+ ; 0 when no anchor has both.
     """
     _check_batch(labels, E)
-    D = pairwise_distances(E, squared)                             # (B, B)
+    return batch_hard_from_distances(labels, pairwise_distances(E, squared), margin)
+
+
+def batch_hard_from_distances(labels, D, margin):
+    """Batch-hard from distances D (B, B) -> 0-d loss."""
     positive, negative = _pair_masks(labels)                       # (B, B), (B, B)
     hardest_positive = torch.where(positive, D, -torch.inf).amax(1)   # (B,): max_p d(a, p), -inf if none
     hardest_negative = torch.where(negative, D, torch.inf).amin(1)    # (B,): min_n d(a, n), +inf if none
@@ -91,7 +101,11 @@ def semi_hard_triplet_loss(labels, E, margin, squared=True):
     [d(a, p) - d(a, n) + margin]_+ ; 0 when none remain.
     """
     _check_batch(labels, E)
-    D = pairwise_distances(E, squared)                             # (B, B)
+    return semi_hard_from_distances(labels, pairwise_distances(E, squared), margin)
+
+
+def semi_hard_from_distances(labels, D, margin):
+    """Semi-hard from distances D (B, B) -> 0-d loss."""
     positive, negative = _pair_masks(labels)                       # (B, B), (B, B)
     d_ap, d_an = D[:, :, None], D[:, None, :]                      # (B, B, 1) [a, p, .], (B, 1, B) [a, ., n]
     semi_hard = negative[:, None, :] & (d_an > d_ap)               # (B, B, B) [a, p, n]: eq. 4

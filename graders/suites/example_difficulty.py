@@ -23,7 +23,6 @@ from ..suite import build_suite, read_manifest
 from ..wire import Named
 
 CACHE = Path(__file__).resolve().parents[2] / ".cache" / "example_difficulty"
-EXACT = Tolerance(rtol=1e-6, atol=1e-9)
 
 
 def images(seed: int, n: int) -> np.ndarray:
@@ -49,23 +48,17 @@ def _split(values):
     return activations, (reports[0] if reports else {})
 
 
-def _activations_match(call: Call, *, mistakes=(), charged_elsewhere=()):
-    """The activations of `call` against the reference's. Values matching a mistake `charged_elsewhere` (on
-    another check) pass here, so that one mistake costs once."""
+def _activations_match(call: Call, *, mistakes=()):
+    """The activations of `call` against the reference's, probe by probe."""
     expected, _ = call_reference(ref.collect_activations, call)
     outputs = [(m, call_reference(m.expected, call)[0]) for m in mistakes]
-    excused = [call_reference(m.expected, call)[0] for m in charged_elsewhere]
 
     def judge(values) -> Verdict:
         activations, _ = _split(values[0])
-        if not isinstance(activations, (list, tuple)) or len(activations) != len(expected):
-            return Verdict.invalid(f"collect_activations should return a list of {len(expected)} arrays (the input and "
-                                   f"the output of each of the model's {len(expected) - 1} top-level children); got "
-                                   f"{describe(activations)}.")
-        if any(_all_match(activations, other) for other in excused):
-            return Verdict.passed()
+        if (invalid := _probe_list(activations, len(expected))) is not None:
+            return invalid
         for index, (got, want) in enumerate(zip(activations, expected)):
-            verdict = compare_arrays(got, np.asarray(want), EXACT, what=f"probe {index}")
+            verdict = compare_arrays(got, np.asarray(want), what=f"probe {index}")
             if verdict.status is not Status.PASSED:
                 for mistake, wrong_outputs in outputs:
                     if _all_match(activations, wrong_outputs):
@@ -75,9 +68,16 @@ def _activations_match(call: Call, *, mistakes=(), charged_elsewhere=()):
     return judge
 
 
+def _probe_list(activations, probes: int) -> Verdict | None:
+    if not isinstance(activations, (list, tuple)) or len(activations) != probes:
+        return Verdict.invalid(f"collect_activations should return a list of {probes} arrays (the input and the output "
+                               f"of each of the model's {probes - 1} top-level children); got {describe(activations)}.")
+    return None
+
+
 def _all_match(activations, expected) -> bool:
     return len(activations) == len(expected) and all(
-        compare_arrays(g, np.asarray(w), EXACT).status is Status.PASSED for g, w in zip(activations, expected))
+        compare_arrays(g, np.asarray(w)).status is Status.PASSED for g, w in zip(activations, expected))
 
 
 def judge_hooks_removed(values) -> Verdict:
@@ -108,18 +108,29 @@ def judge_batches(values) -> Verdict:
     return Verdict.passed()
 
 
-_train_values = _activations_match(TRAIN_CALL, charged_elsewhere=[SNAPSHOT], mistakes=[Mistake(
-    "train-mode-activations", wrong.activations_in_train_mode,
-    "The probes were computed in training mode, so batch norm used each batch's statistics (and updated its "
-    "running averages). Switch to model.eval() while collecting, then restore the mode you found.")])
+# The same model (seed 2) found in training mode and in eval mode: right code collects the same probes from
+# both, whatever else it gets wrong (an overwritten probe is charged on the probe check, not here).
+SAME_MODEL_IN_EVAL = activations_call(2, n=12, batch_size=32, train=False)
+TRAIN_MODE = Mistake("train-mode-activations", wrong.activations_in_train_mode,
+                     "The probes were computed in training mode, so batch norm used each batch's statistics (and "
+                     "updated its running averages). Switch to model.eval() while collecting, then restore the mode "
+                     "you found.")
+_TRAIN_MODE_OUTPUTS = call_reference(TRAIN_MODE.expected, TRAIN_CALL)[0]
 
 
 def judge_eval_mode_and_restore(values) -> Verdict:
-    """values: the TRAIN_CALL (model found in training mode), then the EVAL_CALL (found in eval mode)."""
-    verdict = _train_values(values[:1])
-    if verdict.status is not Status.PASSED:
-        return verdict
-    for value, before in zip(values, ("training", "eval")):
+    """values: the TRAIN_CALL (model found in training mode), SAME_MODEL_IN_EVAL, then the EVAL_CALL."""
+    (found_training, _), (found_eval, _) = _split(values[0]), _split(values[1])
+    for activations in (found_training, found_eval):
+        if (invalid := _probe_list(activations, len(_TRAIN_MODE_OUTPUTS))) is not None:
+            return invalid
+    if not _all_match(found_training, found_eval):
+        if _all_match(found_training, _TRAIN_MODE_OUTPUTS):
+            return Verdict.failed(TRAIN_MODE.feedback, note=TRAIN_MODE.note)
+        return Verdict.failed("The same model gave other probes when it was found in training mode than when it was "
+                              "found in eval mode: collect in eval mode (model.eval()), whatever mode the model is in.",
+                              note="depends-on-mode")
+    for value, before in zip(values[::2], ("training", "eval")):
         after = _split(value)[1].get("training")
         if after != [before == "training"]:
             return Verdict.failed(f"The model was in {before} mode before the call and is not (everywhere) afterwards: "
@@ -131,7 +142,7 @@ def judge_eval_mode_and_restore(values) -> Verdict:
 activation_checks = [
     satisfies("returns the input and every top-level child's output, flattened", 1.5, [EVAL_CALL],
               _activations_match(EVAL_CALL, mistakes=[SNAPSHOT])),
-    satisfies("collects in eval mode and restores the model's mode", 1.0, [TRAIN_CALL, EVAL_CALL],
+    satisfies("collects in eval mode and restores the model's mode", 1.0, [TRAIN_CALL, SAME_MODEL_IN_EVAL, EVAL_CALL],
               judge_eval_mode_and_restore),
     satisfies("removes its hooks afterwards", 0.5, [EVAL_CALL], judge_hooks_removed),
     satisfies("keeps no autograd graph", 0.5, [EVAL_CALL], judge_no_graph),
@@ -181,12 +192,12 @@ knn_checks = [
     returns("matches scikit-learn's KNeighborsClassifier on clustered data", 1.5,
             [Call("knn_predict", clusters(11, 300, 60, 4, 5), {"k": 30}),
              Call("knn_predict", clusters(12, 120, 40, 6, 3), {"k": 7})],
-            ref.knn_predict, tolerance=EXACT, what="the predicted labels", mistakes=KNN_MISTAKES),
+            ref.knn_predict, what="the predicted labels", mistakes=KNN_MISTAKES),
     returns("votes among exactly k neighbours", 0.5, [Call("knn_predict", one_more_neighbour(), {"k": 3})],
-            ref.knn_predict, tolerance=EXACT, what="the predicted labels", mistakes=KNN_MISTAKES),
+            ref.knn_predict, what="the predicted labels", mistakes=KNN_MISTAKES),
     returns("breaks a tied vote (even k) towards the smallest label", 1.0,
             [Call("knn_predict", tied_votes(3, 1), {"k": 4}), Call("knn_predict", tied_votes(1, 3), {"k": 4})],
-            ref.knn_predict, tolerance=EXACT, what="the predicted labels", mistakes=KNN_MISTAKES),
+            ref.knn_predict, what="the predicted labels", mistakes=KNN_MISTAKES),
 ]
 
 
@@ -218,6 +229,10 @@ DEPTH_MISTAKES = [
             "The depth is not the number of disagreeing probes but the place after the last disagreement."),
     Mistake("depth-off-by-one", wrong.depth_off_by_one,
             "Off by one: the depth is the index after the last disagreeing probe (P when the last probe disagrees)."),
+    Mistake("depth-against-last-probe", wrong.depth_against_last_probe,
+            "Your depths are measured against the last probe's prediction, probe_preds[-1], not against the "
+            "final_pred argument: with the network's own prediction as final_pred (Baldock et al.), the depth is P "
+            "where the last probe disagrees with it."),
 ]
 DEPTH_CALLS = [Call("prediction_depth", walk_predictions(s)) for s in (21, 22)]
 
@@ -229,7 +244,7 @@ def _histogram(depths, P: int = 11) -> list[int]:
     return np.bincount(np.clip(array.astype(np.int64), 0, P), minlength=P + 1).tolist()
 
 
-_depth_values = matches_reference(DEPTH_CALLS, ref.prediction_depth, tolerance=EXACT, what="the depths",
+_depth_values = matches_reference(DEPTH_CALLS, ref.prediction_depth, what="the depths",
                                   mistakes=DEPTH_MISTAKES)
 
 
@@ -244,7 +259,7 @@ def judge_depths(values) -> Verdict:
 depth_checks = [
     satisfies("matches the definition on random probe predictions", 1.5, DEPTH_CALLS, judge_depths),
     returns("gets the edge cases: all agree (0), last disagrees (P), flip-flops", 1.5,
-            [Call("prediction_depth", EDGE_PREDICTIONS)], ref.prediction_depth, tolerance=EXACT, what="the depths",
+            [Call("prediction_depth", EDGE_PREDICTIONS)], ref.prediction_depth, what="the depths",
             mistakes=DEPTH_MISTAKES),
 ]
 
@@ -261,24 +276,27 @@ ACCURACY_CALLS = [Call("accuracy_by_depth", depth_sample(s)) for s in (31, 32)]
 _accuracy_expected = [call_reference(ref.accuracy_by_depth, c) for c in ACCURACY_CALLS]
 
 
-def _accuracy_part(index: int, what: str, tolerance: Tolerance, nan_note: str):
+NAN_NOT_ZERO = " A depth with no example has no accuracy: NaN, not 0 (0 would read as 'all wrong')."
+
+
+def _accuracy_part(index: int, what: str, tolerance: Tolerance):
     def judge(values) -> Verdict:
         for value, expected in zip(values, _accuracy_expected):
             if not isinstance(value, (tuple, list)) or len(value) != 2:
                 return Verdict.invalid(f"accuracy_by_depth should return (accuracy, counts); got {describe(value)}.")
             verdict = compare_arrays(value[index], np.asarray(expected[index]), tolerance, what=what)
             if verdict.status is not Status.PASSED:
-                return Verdict(verdict.status, verdict.fraction, verdict.feedback + nan_note, verdict.note,
-                               verdict.evidence)
+                zero_for_nan = verdict.note == "nan-mismatch" and verdict.evidence.get("got") == 0
+                return Verdict(verdict.status, verdict.fraction, verdict.feedback + (NAN_NOT_ZERO if zero_for_nan else ""),
+                               verdict.note, verdict.evidence)
         return Verdict.passed()
     return judge
 
 
 accuracy_checks = [
     satisfies("accuracy per depth, NaN where no example has that depth", 1.5, ACCURACY_CALLS,
-              _accuracy_part(0, "the accuracy", Tolerance(1e-9, 1e-12, equal_nan=True),
-                             " A depth with no example has no accuracy: NaN, not 0 (0 would read as 'all wrong').")),
-    satisfies("counts per depth", 0.5, ACCURACY_CALLS, _accuracy_part(1, "the counts", EXACT, "")),
+              _accuracy_part(0, "the accuracy", Tolerance(equal_nan=True))),
+    satisfies("counts per depth", 0.5, ACCURACY_CALLS, _accuracy_part(1, "the counts", Tolerance())),
 ]
 
 

@@ -1,16 +1,14 @@
 """Suite for homework problem 5, FaceNet and online triplet mining (spec: assignment `triplet_loss`).
 
 Staff decisions are in `assignments/triplet_loss/README.md`. Gradients and coincident embeddings are graded
-once, under `pairwise_distances`; the losses are graded on values, on batches in general position. A loss
-that is wrong only because the student's own `pairwise_distances` (or `triplet_mask`) is wrong keeps its
-points: that mistake is charged on its own question. Scalars may come back as Python numbers, 0-d or
-1-element arrays. Expected values come from `reference.triplet_loss`, computed here, never in the student's
-process; hidden checks (the edge-case batches) describe the batch, never the expected value.
+once, under `pairwise_distances`; the losses are graded on values, on batches in general position, and given
+the student's own `pairwise_distances` (and `triplet_mask`) when those deviate (`graders.checks.Given`).
+Distances are tested at batch sizes above 25, where torch.cdist switches to its matrix-product path.
+Expected values come from `reference.triplet_loss`, computed here, never in the student's process.
 """
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
@@ -18,15 +16,11 @@ import numpy as np
 from reference import triplet_loss as ref
 from reference import triplet_loss_mistakes as wrong
 
-from ..checks import Check, Mistake, call_reference, describe_call, satisfies
+from ..checks import Check, Given, Mistake, call_reference, describe_call, matches_reference, returns, satisfies
 from ..compare import Tolerance, as_array, compare_arrays, describe
 from ..model import Call, Status, Verdict
 from ..suite import build_suite
 from .triplet_loss_answers import ANSWER_CHECKS
-
-TOLERANCE = Tolerance(rtol=1e-7, atol=1e-9)          # losses, fractions, distances in general position
-NEAR_TOLERANCE = Tolerance(rtol=1e-7, atol=1e-6)     # distances of (nearly) coincident rows
-GRADIENT_TOLERANCE = Tolerance(rtol=1e-6, atol=1e-8)
 
 
 # ------------------------------------------------------------------------------------------------ inputs
@@ -51,241 +45,76 @@ def with_copies(E: np.ndarray, copies: Mapping[int, int], *, jitter: float = 0.0
     return E
 
 
-@dataclass(frozen=True)
-class Case:
-    """One call and the batch in words, for feedback that must not show values (hidden checks)."""
-    call: Call
-    words: str
+def loss_call(function: str, labels, E, margin: float, squared: bool | None) -> Call:
+    return Call(function, (np.asarray(labels, dtype=np.int64), E, margin), {} if squared is None else {"squared": squared})
 
 
-def loss_case(function: str, labels, E, margin: float, squared: bool | None, words: str = "") -> Case:
-    kwargs = {} if squared is None else {"squared": squared}
-    words = words or f"a batch of {len(labels)} with {len(set(labels.tolist()))} classes"
-    return Case(Call(function, (np.asarray(labels, dtype=np.int64), E, margin), kwargs), words)
-
-
-def random_loss_cases(function: str, seeds: Sequence[int]) -> list[Case]:
+def random_loss_calls(function: str, seeds: Sequence[int]) -> list[Call]:
     """Five batches in general position: B 9..20, d 2..8, 2..5 classes, unit and unnormalised rows, every
     margin, squared and not, and one call on the default `squared`."""
     shapes = [(12, 4, 3, True, 0.2, False), (16, 6, 4, True, 0.5, True), (10, 3, 2, False, 1.0, False),
               (20, 8, 5, False, 1.0, True), (9, 2, 3, True, 0.5, None)]
-    return [loss_case(function, *batch(seed, B, d, classes, unit=unit), margin, squared)
+    return [loss_call(function, *batch(seed, B, d, classes, unit=unit), margin, squared)
             for seed, (B, d, classes, unit, margin, squared) in zip(seeds, shapes)]
 
 
-# ------------------------------------------------------------------------------------------------ reading values
-def read_scalar(value: Any, what: str = "the loss") -> np.ndarray | Verdict:
-    """A Python number, or a 0-d / 1-element array, as a 0-d float64 array."""
-    array = as_array(value)
-    if array is None or array.size != 1 or array.dtype.kind not in "iuf":
-        return Verdict.invalid(f"{what} should be one number (a Python float or a 0-d tensor); got {describe(value)}.")
-    return array.reshape(()).astype(np.float64)
-
-
-def read_pair(value: Any) -> tuple | Verdict:
-    if not isinstance(value, (tuple, list)) or len(value) != 2:
-        return Verdict.invalid(f"batch_all_triplet_loss should return a pair (loss, fraction_positive); got {describe(value)}.")
-    pair = (read_scalar(value[0]), read_scalar(value[1], "fraction_positive"))
-    return next((p for p in pair if isinstance(p, Verdict)), pair)
-
-
-def read_array(value: Any, what: str = "the result") -> np.ndarray | Verdict:
-    array = as_array(value)
-    if array is None:
-        return Verdict.invalid(f"{what} should be a tensor or an array; got {describe(value)}.")
-    return array
-
-
-def read_mask(value: Any) -> np.ndarray | Verdict:
-    """A bool mask; a mask of 0s and 1s in another dtype reads as bool (the README allows it)."""
-    array = read_array(value, "the mask")
-    if isinstance(array, Verdict) or array.dtype == bool:
-        return array
-    if array.dtype.kind not in "iuf" or not np.isin(array, (0, 1)).all():
-        return Verdict.invalid(f"triplet_mask should return a bool mask; got {describe(value)} with values other than 0 and 1.")
-    return array.astype(bool)
-
-
-def same(got: Any, expected: Any, tolerance: Tolerance, what: str) -> Verdict:
-    if isinstance(expected, tuple):
-        for g, e, name in zip(got, expected, ("the loss", "fraction_positive")):
-            if (verdict := compare_arrays(g, e, tolerance, what=name)).status is not Status.PASSED:
-                return verdict
-        return Verdict.passed()
-    return compare_arrays(got, expected, tolerance, what=what)
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, tuple):
-        return f"(loss {float(value[0]):.6g}, fraction_positive {float(value[1]):.6g})"
-    return f"{float(value):.6g}" if np.ndim(value) == 0 else describe(value)
-
-
-def _failure(case: Case, verdict: Verdict, got: Any, failing: int, cases: int, rule: str, hidden: bool) -> Verdict:
-    """Evidence first, then the concept. A hidden check shows the student's value, never the expected one."""
-    where = f"On {case.words}, {describe_call(case.call)}"
-    often = f" ({failing} of {cases} batches differ)" if cases > 1 else ""
-    if verdict.status is Status.INVALID or not hidden or verdict.note == "non-finite":
-        text = f"{where}{often}: {verdict.feedback}"
-    elif np.ndim(got) == 0 or isinstance(got, tuple):
-        text = f"{where}{often}: your result is {_shown(got)}, which is not right."
-    else:
-        text = f"{where}{often}: {verdict.evidence.get('mismatches', 'some')} of {np.size(got)} entries are not right " \
-               f"(the first at index {tuple(verdict.evidence.get('index', ()))})."
-    status = Status.INVALID if verdict.status is Status.INVALID else Status.FAILED
-    return Verdict(status, 0.0, f"{text} {rule}".strip(), verdict.note, {"call": describe_call(case.call)})
-
-
-# ------------------------------------------------------------------------------------------------ check builder
-Own = Callable[[Sequence[Any], Sequence[Any]], Verdict | None]
-
-
-def agrees(name: str, points: float, cases: Sequence[Case], reference: Callable, *, read: Callable, rule: str,
-           what: str = "the result", tolerance: Tolerance = TOLERANCE, mistakes: Sequence[Mistake] = (),
-           visibility: str = "visible", own: tuple[tuple[Call, ...], Own] | None = None) -> Check:
-    """The student's function agrees with `reference` on every case, after `read` (scalars of any form).
-    A known mistake that matches on every case is named; `own` can excuse a value that is right given the
-    student's own helper functions (see `own_parts`)."""
-    cases = tuple(cases)
-    expected = [read(call_reference(reference, c.call)) for c in cases]
-    wrongs = [(m, [read(call_reference(m.expected, c.call)) for c in cases]) for m in mistakes]
-    hidden = visibility == "hidden"
-
-    def judge(values: Sequence[Any], support: Sequence[Any] | None = None) -> Verdict:
-        got = [read(v) for v in values]
-        if (bad := next((g for g in got if isinstance(g, Verdict)), None)) is not None:
-            return bad
-        verdicts = [same(g, e, tolerance, what) for g, e in zip(got, expected)]
-        failing = [i for i, v in enumerate(verdicts) if v.status is not Status.PASSED]
-        if not failing:
-            return Verdict.passed()
-        first = failing[0]
-        if verdicts[first].status is Status.INVALID:
-            return _failure(cases[first], verdicts[first], got[first], len(failing), len(cases), "", hidden)
-        if own is not None and support is not None and (excused := own[1](got, support)) is not None:
-            return excused
-        for mistake, outputs in wrongs:
-            if all(same(g, o, tolerance, what).status is Status.PASSED for g, o in zip(got, outputs)):
-                return Verdict.failed(mistake.feedback, mistake.note, mistake.fraction, call=describe_call(cases[first].call))
-        return _failure(cases[first], verdicts[first], got[first], len(failing), len(cases), rule, hidden)
-
-    return satisfies(name, points, [c.call for c in cases], judge, visibility=visibility,
-                     support_calls=own[0] if own else ())
-
-
-# ------------------------------------------------------------------------------------------------ losses from given distances
-def _pairs(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    same_label = labels[:, None] == labels[None, :]
-    return same_label & ~np.eye(len(labels), dtype=bool), ~same_label         # anchor-positive, anchor-negative
-
-
-def batch_all_given(labels, D, valid, margin) -> tuple[np.ndarray, np.ndarray]:
-    with np.errstate(invalid="ignore"):
-        L = np.where(valid, np.maximum(D[:, :, None] - D[:, None, :] + margin, 0.0), 0.0)   # (B, B, B)
-    positive, count = np.count_nonzero(L > 0), np.count_nonzero(valid)
-    return np.asarray(L.sum() / max(positive, 1)), np.asarray(positive / max(count, 1))
-
-
-def batch_hard_given(labels, D, valid, margin) -> np.ndarray:
-    positive, negative = _pairs(labels)
-    anchors = positive.any(1) & negative.any(1)                                # (B,)
-    if not anchors.any():
-        return np.asarray(0.0)
-    hardest = np.where(positive, D, -np.inf).max(1) - np.where(negative, D, np.inf).min(1)   # (B,)
-    return np.asarray(np.maximum(hardest + margin, 0.0)[anchors].mean())
-
-
-def semi_hard_given(labels, D, valid, margin) -> np.ndarray:
-    positive, negative = _pairs(labels)
-    semi_hard = negative[:, None, :] & (D[:, None, :] > D[:, :, None])         # (B, B, B) [a, p, n]
-    closest = np.where(semi_hard, D[:, None, :], np.inf).min(2)                # (B, B)
-    farthest = np.where(negative, D, -np.inf).max(1)                           # (B,)
-    d_neg = np.where(semi_hard.any(2), closest, farthest[:, None])             # (B, B)
-    pairs = positive & negative.any(1)[:, None]
-    return np.asarray(np.maximum(D - d_neg + margin, 0.0)[pairs].mean() if pairs.any() else 0.0)
-
-
-def _own(value: Any, read: Callable, shape: tuple) -> np.ndarray | None:
-    """A helper's return value from a support call, or None when it failed or has the wrong shape."""
-    array = None if value is None else read(value)
-    if not isinstance(array, np.ndarray) or array.shape != shape:
-        return None
-    return array if array.dtype == bool else array.astype(np.float64)
-
-
-def own_parts(cases: Sequence[Case], given: Callable, *, default_squared: bool, uses_mask: bool,
-              read: Callable) -> tuple[tuple[Call, ...], Own]:
-    """Support calls for the student's own pairwise_distances (and triplet_mask) on each case's batch, and
-    a function that accepts the loss when it is right given them: a helper's bug is charged once."""
-    calls, reference_parts = [], []
-    for case in cases:
-        labels, E, _ = case.call.args
-        mine = [Call("pairwise_distances", (E,), {"squared": case.call.kwargs.get("squared", default_squared)})]
-        mine += [Call("triplet_mask", (labels,))] if uses_mask else []
-        calls += mine
-        reference_parts.append([call_reference(f, c) for f, c in zip((ref.pairwise_distances, ref.triplet_mask), mine)])
-    per = 2 if uses_mask else 1
-
-    def excuse(got: Sequence[Any], support: Sequence[Any]) -> Verdict | None:
-        differs = {"pairwise_distances": False, "triplet_mask": False}
-        for i, case in enumerate(cases):
-            labels, _, margin = case.call.args
-            D_ref, *mask_ref = reference_parts[i]
-            D = _own(support[per * i], read_array, D_ref.shape)
-            mask = _own(support[per * i + 1], read_mask, mask_ref[0].shape) if uses_mask else None
-            if D is None or (uses_mask and mask is None):
-                return None
-            differs["pairwise_distances"] |= compare_arrays(D, D_ref, TOLERANCE).status is not Status.PASSED
-            differs["triplet_mask"] |= uses_mask and bool((mask != mask_ref[0]).any())
-            if same(got[i], read(given(labels, D, mask, margin)), TOLERANCE, "").status is not Status.PASSED:
-                return None
-        helpers = [name for name, bad in differs.items() if bad]
-        if not helpers:
-            return None
-        return Verdict(Status.PASSED, 1.0, f"Right, given your own {' and '.join(helpers)}: its mistake is charged on "
-                       "that question only.", "follows-from-" + "-and-".join(h.replace("_", "-") for h in helpers))
-
-    return tuple(calls), excuse
-
-
 # ------------------------------------------------------------------------------------------------ pairwise_distances
-def distance_case(E: np.ndarray, squared: bool | None, words: str) -> Case:
-    return Case(Call("pairwise_distances", (E,), {} if squared is None else {"squared": squared}), words)
+def distance_call(E: np.ndarray, squared: bool | None) -> Call:
+    return Call("pairwise_distances", (E,), {} if squared is None else {"squared": squared})
 
 
-GENERAL = [distance_case(embeddings(21, 8, 3, unit=False), False, "a random batch of 8"),
-           distance_case(embeddings(22, 12, 5), True, "a random batch of 12 unit rows"),
-           distance_case(embeddings(23, 16, 4, unit=False), True, "a random batch of 16"),
-           distance_case(embeddings(24, 24, 8), None, "a random batch of 24 unit rows")]
+# B = 32 and 48 are above 25 rows, where torch.cdist computes through a matrix product (diagonal ~1e-8, not 0).
+GENERAL = [distance_call(embeddings(21, 8, 3, unit=False), False), distance_call(embeddings(22, 12, 5), True),
+           distance_call(embeddings(23, 16, 4, unit=False), True), distance_call(embeddings(24, 24, 8), None),
+           distance_call(embeddings(28, 32, 6), False), distance_call(3 * embeddings(29, 48, 5, unit=False), False)]
 COPIES = {3: 1, 5: 1, 6: 0}                                                 # rows 3 and 5 equal row 1, row 6 row 0
 EXACT = with_copies(embeddings(25, 8, 4, unit=False), COPIES)
 _E10 = 3 * embeddings(26, 10, 4, unit=False)                              # norms about 6: rounding shows
 NEAR = np.concatenate([_E10, with_copies(_E10, {i: i for i in range(10)}, jitter=1e-9, seed=27)])      # (20, 4)
-COINCIDENT = [distance_case(EXACT, squared, "a batch of 8 in which rows 3, 5 equal row 1 and row 6 equals row 0")
-              for squared in (False, True)] + \
-             [distance_case(NEAR, squared, "a batch of 20 whose last 10 rows are copies of the first 10 moved by about 1e-9")
-              for squared in (False, True)]
+COINCIDENT = [distance_call(E, squared) for E in (EXACT, NEAR) for squared in (False, True)]
+
+DISTANCE_MISTAKES = [
+    Mistake("forgot-sqrt", wrong.pairwise_distances_without_sqrt,
+            "With squared=False the distances are Euclidean, ||E_a - E_b||; yours are squared (no square root)."),
+    Mistake("ignores-squared", wrong.pairwise_distances_ignoring_squared,
+            "With squared=True the result is ||E_a - E_b||^2; yours are Euclidean distances whatever `squared` is."),
+]
 
 
-def _diagonal_rule(D: np.ndarray) -> Verdict | None:
-    diagonal = np.diagonal(D)
-    if (diagonal == 0).all():
-        return None
-    i = int(np.argmax(np.abs(diagonal)))
-    return Verdict.failed(f"D[{i}, {i}] = {diagonal[i]:.3g}, and {int((diagonal != 0).sum())} of {len(diagonal)} diagonal "
-                          "entries are not exactly 0. d(a, a) = 0: if you add an epsilon before the square root, add it "
-                          "only where the squared distance is 0 and set those entries back to 0.", note="nonzero-diagonal")
+def _without_diagonal(value: Any) -> Any:
+    """Off-diagonal entries only (the diagonal has its own check), in the student's dtype."""
+    D = as_array(value)
+    if D is None or D.ndim != 2 or D.shape[0] != D.shape[1] or D.dtype.kind != "f":
+        return value
+    D = D.copy()
+    np.fill_diagonal(D, 0.0)
+    return D
+
+
+_off_diagonal = matches_reference(GENERAL, ref.pairwise_distances, mistakes=DISTANCE_MISTAKES, what="D",
+                                  concept="d(a, b) = ||E_a - E_b||, or its square when squared=True.")
+
+
+def judge_off_diagonal(values: Sequence[Any]) -> Verdict:
+    return _off_diagonal([_without_diagonal(v) for v in values])
 
 
 def judge_diagonal(values: Sequence[Any]) -> Verdict:
-    for case, value in zip(GENERAL, values):
-        D = read_array(value, "D")
-        if isinstance(D, Verdict):
-            return D
-        if D.ndim != 2 or D.shape[0] != D.shape[1]:
-            return Verdict.invalid(f"On {describe_call(case.call)}: D has shape {D.shape}; expected (B, B).")
-        if (verdict := _diagonal_rule(D.astype(np.float64))) is not None:
-            return dataclasses.replace(verdict, feedback=f"On {describe_call(case.call)}: {verdict.feedback}")
+    """d(a, a) = 0, up to the same noise every value check allows (staff decision: torch.cdist's ~1e-8 on its
+    matrix-product path passes; sqrt(x + 1e-6) puts 1e-3 there and does not)."""
+    for call, value in zip(GENERAL, values):
+        D = as_array(value)
+        if D is None or D.ndim != 2 or D.shape[0] != D.shape[1] or D.dtype.kind not in "iuf":
+            return Verdict.invalid(f"On {describe_call(call)}: D should be a (B, B) array; got {describe(value)}.")
+        diagonal = np.abs(np.diagonal(D).astype(np.float64))
+        allowed = Tolerance().widened_for(D.dtype).allowed(np.abs(D.astype(np.float64)))[0, 0]
+        if not (diagonal <= allowed).all():
+            i = int(np.argmax(diagonal))
+            return Verdict.failed(
+                f"On {describe_call(call)}: D[{i}, {i}] = {D[i, i]:.3g}, and {int((diagonal > allowed).sum())} of "
+                f"{len(diagonal)} diagonal entries are further from 0 than rounding explains ({allowed:.2g}). d(a, a) = 0: "
+                "an epsilon added before the square root, sqrt(x + eps), puts sqrt(eps) there; add it only where the "
+                "squared distance is 0 and set those entries back to 0.", note="nonzero-diagonal")
     return Verdict.passed()
 
 
@@ -294,8 +123,8 @@ NEGATIVE_RULE = ("Squared distances computed as ||a||^2 - 2 a.b + ||b||^2 lose t
                  "the squared distances at 0 before the square root (or compute them from the differences E_a - E_b).")
 
 
-def _negative_rule(D: np.ndarray, case: Case) -> Verdict | None:
-    """Negative or NaN distances: the symptom of an unclamped Gram-matrix form."""
+def _negative_rule(D: np.ndarray, call: Call) -> Verdict | None:
+    """Negative or NaN distances off the diagonal: the symptom of an unclamped Gram-matrix form."""
     off = ~np.eye(len(D), dtype=bool)
     with np.errstate(invalid="ignore"):
         negative, nan = off & (D < 0), off & ~np.isfinite(D)
@@ -308,55 +137,44 @@ def _negative_rule(D: np.ndarray, case: Case) -> Verdict | None:
     if nan.any():
         i, j = np.argwhere(nan)[0]
         found.append(f"{int(nan.sum())} non-finite entries (the first D[{i}, {j}] = {D[i, j]})")
-    return Verdict.failed(f"On {case.words}, {describe_call(case.call)}: D has {' and '.join(found)}. {NEGATIVE_RULE}",
+    return Verdict.failed(f"On {describe_call(call)}: D has {' and '.join(found)}. {NEGATIVE_RULE}",
                           note="negative-squared-distance")
 
 
-COINCIDENT_EXPECTED = [call_reference(ref.pairwise_distances, c.call) for c in COINCIDENT]
+COINCIDENT_EXPECTED = [call_reference(ref.pairwise_distances, call) for call in COINCIDENT]
 
 
 def judge_coincident(values: Sequence[Any]) -> Verdict:
-    """Off the diagonal (judged on its own): non-negative and finite everywhere, and right to 1e-6 at the pairs
-    of rows that (nearly) coincide. Other entries are the values check's business."""
-    for case, value, expected in zip(COINCIDENT, values, COINCIDENT_EXPECTED):
-        D = read_array(value, "D")
-        if isinstance(D, Verdict):
-            return D
-        if D.shape != expected.shape:
-            return Verdict.invalid(f"On {describe_call(case.call)}: D has shape {D.shape}; expected {expected.shape}.")
-        D = D.astype(np.float64)
-        if (verdict := _negative_rule(D, case)) is not None:
+    """Off the diagonal: non-negative and finite, and right (to the noise rule) at the pairs of rows that
+    (nearly) coincide. Other entries are the values check's business."""
+    for call, value, expected in zip(COINCIDENT, values, COINCIDENT_EXPECTED):
+        D = as_array(value)
+        if D is None or D.shape != expected.shape or D.dtype.kind not in "iuf":
+            return Verdict.invalid(f"On {describe_call(call)}: D should have shape {expected.shape}; got {describe(value)}.")
+        if (verdict := _negative_rule(D.astype(np.float64), call)) is not None:
             return verdict
         close = (expected < 1e-6) & ~np.eye(len(D), dtype=bool)             # the (nearly) coincident pairs
-        verdict = compare_arrays(D[close], expected[close], NEAR_TOLERANCE, what="D at coincident pairs")
-        if verdict.status is not Status.PASSED:
-            worst = np.argwhere(close)[verdict.evidence.get("index", [0])[0]]
-            return Verdict.failed(f"On {case.words}, {describe_call(case.call)}: D[{worst[0]}, {worst[1]}] = "
-                                  f"{D[tuple(worst)]:.3g}, though rows {worst[0]} and {worst[1]} are (nearly) equal.",
-                                  note="coincident-rows-differ")
+        # d(a, b) for equal rows may be off by as much as the student's own d(a, a): that is charged on the diagonal
+        allowed = Tolerance().widened_for(D.dtype).allowed(expected) + np.abs(np.diagonal(D)).max()
+        off = np.abs(D.astype(np.float64) - expected) > allowed
+        if (off & close).any():
+            i, j = np.argwhere(off & close)[0]
+            return Verdict.failed(f"On {describe_call(call)}: D[{i}, {j}] = {D[i, j]:.3g}, though rows {i} and {j} are "
+                                  "(nearly) equal: rounding in ||a||^2 - 2 a.b + ||b||^2 is amplified by the square "
+                                  "root near 0.", note="coincident-rows-differ")
     return Verdict.passed()
 
 
-DISTANCE_MISTAKES = [
-    Mistake("forgot-sqrt", wrong.pairwise_distances_without_sqrt,
-            "With squared=False the distances are Euclidean, ||E_a - E_b||; yours are squared (no square root)."),
-    Mistake("ignores-squared", wrong.pairwise_distances_ignoring_squared,
-            "With squared=True the result is ||E_a - E_b||^2; yours are Euclidean distances whatever `squared` is."),
-]
-
-
-def gradient_case(E: np.ndarray, squared: bool, seed: int, words: str) -> Case:
+def gradient_call(E: np.ndarray, squared: bool, seed: int) -> Call:
     C = np.random.default_rng(seed).standard_normal((len(E), len(E)))       # (B, B) cotangent, not symmetric
-    return Case(Call("pairwise_distances", (E,), {"squared": squared}, grad_wrt=0, cotangent=C), words)
+    return Call("pairwise_distances", (E,), {"squared": squared}, grad_wrt=0, cotangent=C)
 
 
-GRADIENT = [gradient_case(embeddings(31, 7, 3, unit=False), False, 32, "a random batch of 7"),
-            gradient_case(embeddings(33, 6, 4), True, 34, "a random batch of 6 unit rows"),
-            gradient_case(EXACT, False, 35, "a batch of 8 in which rows 3, 5 equal row 1 and row 6 equals row 0"),
-            gradient_case(EXACT, True, 36, "a batch of 8 in which rows 3, 5 equal row 1 and row 6 equals row 0")]
+GRADIENT = [gradient_call(embeddings(31, 7, 3, unit=False), False, 32), gradient_call(embeddings(33, 6, 4), True, 34),
+            gradient_call(EXACT, False, 35), gradient_call(EXACT, True, 36)]
 # (D, dE) of the reference, then of each known value mistake: a D that is wrong in a known way is charged on the
 # values check; its gradient is compared with the gradient of that same wrong function.
-GRADIENT_EXPECTED = [[call_reference(f, c.call) for f in [ref.pairwise_distances] + [m.expected for m in DISTANCE_MISTAKES]]
+GRADIENT_EXPECTED = [[call_reference(f, c) for f in [ref.pairwise_distances] + [m.expected for m in DISTANCE_MISTAKES]]
                      for c in GRADIENT]
 
 
@@ -369,22 +187,19 @@ def judge_gradients(values: Sequence[Any]) -> Verdict:
     """Finite everywhere; equal to autograd (through the reference, or through the known wrong function whose
     values the student's D has) on every row that coincides with no other row. At coincident rows any finite
     subgradient is fine. A D that matches no known function is judged on the values checks only."""
-    for case, value, candidates in zip(GRADIENT, values, GRADIENT_EXPECTED):
-        where = f"On {case.words}, {describe_call(case.call)} (gradient of sum(C * D) for a fixed random C)"
-        B_d = candidates[0][1].shape
-        D, grad = (read_array(v) for v in value) if isinstance(value, tuple) and len(value) == 2 else (None, None)
-        if not isinstance(D, np.ndarray) or not isinstance(grad, np.ndarray) or grad.shape != B_d:
-            return Verdict.invalid(f"{where}: the gradient with respect to E should have E's shape {B_d}.")
-        D, grad = D.astype(np.float64), grad.astype(np.float64)
-        index = next((i for i, (d, _) in enumerate(candidates) if d.shape == D.shape and
-                      compare_arrays(D, d, NEAR_TOLERANCE).status is Status.PASSED), None)
-        known = None if index is None else candidates[index][1]
+    for call, value, candidates in zip(GRADIENT, values, GRADIENT_EXPECTED):
+        where = f"On {describe_call(call)} (gradient of sum(C * D) for a fixed random C)"
+        D, grad = (as_array(v) for v in value) if isinstance(value, (tuple, list)) and len(value) == 2 else (None, None)
+        if D is None or grad is None or grad.shape != candidates[0][1].shape or grad.dtype.kind != "f":
+            return Verdict.invalid(f"{where}: the gradient with respect to E should have E's shape "
+                                   f"{candidates[0][1].shape}.")
+        known = next((g for d, g in candidates if compare_arrays(_without_diagonal(D), d).status is Status.PASSED), None)
         if not np.isfinite(grad).all():
-            if D.shape == candidates[0][0].shape and (verdict := _negative_rule(D, case)) is not None:
+            if D.shape == candidates[0][0].shape and (verdict := _negative_rule(D.astype(np.float64), call)) is not None:
                 return verdict
             rows = sorted({int(i) for i in np.argwhere(~np.isfinite(grad))[:, 0]})
             rows_text = f"all {len(grad)} rows" if len(rows) == len(grad) else f"rows {rows[:6]}"
-            if index == 0:
+            if known is candidates[0][1]:
                 return Verdict.failed(
                     f"{where}: your distances are right, but their gradient is NaN or infinite in {rows_text} of E. "
                     "The square root has an infinite derivative at 0, and d(a, a) (and d(a, b) for equal rows) is exactly "
@@ -393,49 +208,36 @@ def judge_gradients(values: Sequence[Any]) -> Verdict:
             return Verdict.failed(f"{where}: the gradient is NaN or infinite in {rows_text} of E.", note="non-finite-gradient")
         if known is None:
             continue
-        exact = ~_coincident_rows(np.asarray(case.call.args[0]))
-        verdict = compare_arrays(grad[exact], known[exact], GRADIENT_TOLERANCE, what="the gradient (rows without a copy)")
+        exact = ~_coincident_rows(np.asarray(call.args[0]))
+        verdict = compare_arrays(grad[exact], known[exact], what="the gradient (rows without a copy)")
         if verdict.status is not Status.PASSED:
             return Verdict.failed(f"{where}: {verdict.feedback} Away from coincident rows, d ||E_a - E_b|| / d E_a = "
-                                  "(E_a - E_b) / ||E_a - E_b||: compute D from E with torch operations only (no .numpy(), "
-                                  ".item() or .detach() on the way).", note="gradient-differs")
+                                  "(E_a - E_b) / ||E_a - E_b||.", note="gradient-differs")
     return Verdict.passed()
 
 
-def _without_diagonal(D):
-    """Off-diagonal entries only (the diagonal has its own check); shape problems pass through."""
-    if isinstance(D, Verdict) or D.ndim != 2 or D.shape[0] != D.shape[1]:
-        return D
-    D = D.astype(np.float64)
-    np.fill_diagonal(D, 0.0)
-    return D
-
-
 distance_checks = [
-    agrees("matches ||E_a - E_b|| (squared and not) off the diagonal", 1.0, GENERAL,
-           ref.pairwise_distances, read=lambda v: _without_diagonal(read_array(v, "D")), what="D",
-           rule="d(a, b) = ||E_a - E_b||, or its square when squared=True.", mistakes=DISTANCE_MISTAKES),
-    satisfies("is exactly 0 on the diagonal", 0.5, [c.call for c in GENERAL], judge_diagonal),
-    satisfies("stays non-negative and right where rows (nearly) coincide", 0.5, [c.call for c in COINCIDENT],
-              judge_coincident, visibility="hidden"),
-    satisfies("has finite gradients that match autograd (also with equal rows)", 1.0, [c.call for c in GRADIENT],
-              judge_gradients),
+    satisfies("matches ||E_a - E_b|| (squared and not) off the diagonal", 1.0, GENERAL, judge_off_diagonal),
+    satisfies("is 0 on the diagonal", 0.5, GENERAL, judge_diagonal),
+    satisfies("stays non-negative and right where rows (nearly) coincide", 0.5, COINCIDENT, judge_coincident,
+              visibility="hidden"),
+    satisfies("has finite gradients that match autograd (also with equal rows)", 1.0, GRADIENT, judge_gradients),
 ]
 
 
 # ------------------------------------------------------------------------------------------------ triplet_mask
-def mask_case(labels: Sequence[int], words: str) -> Case:
-    return Case(Call("triplet_mask", (np.asarray(labels, dtype=np.int64),)), words)
+def mask_call(labels: Sequence[int]) -> Call:
+    return Call("triplet_mask", (np.asarray(labels, dtype=np.int64),))
 
 
-def _mask_dtype_note(check: Check) -> Check:
+def with_dtype_note(check: Check) -> Check:
     """A 0/1 mask of another dtype keeps its points (README), with a line of feedback."""
-    def judge(values, support=None):
+    def judge(values):
         verdict = check.judge(values)
         dtypes = {str(a.dtype) for a in map(as_array, values) if a is not None and a.dtype != bool}
         if verdict.status is Status.PASSED and dtypes:
-            return Verdict(Status.PASSED, 1.0, f"Your mask has dtype {', '.join(sorted(dtypes))}; a bool mask is asked "
-                           "for (it was compared as bool here).", "mask-not-bool")
+            return Verdict.passed(f"Your mask has dtype {', '.join(sorted(dtypes))}; a bool mask is asked for (it was "
+                                  "compared as bool here).", note="mask-not-bool")
         return verdict
     return dataclasses.replace(check, judge=judge)
 
@@ -449,44 +251,46 @@ MASK_MISTAKES = [
 ]
 
 mask_checks = [
-    _mask_dtype_note(agrees(
+    with_dtype_note(returns(
         "marks exactly the valid triplets", 1.25,
-        [mask_case(np.random.default_rng(41).integers(0, 3, 8), "random labels, B = 8"),
-         mask_case(np.random.default_rng(42).integers(0, 4, 11), "random labels, B = 11"),
-         mask_case([5, -1, 5, 7, -1, 5, 7], "labels 5, -1 and 7")],
-        ref.triplet_mask, read=read_mask, what="the mask", rule=MASK_RULE, mistakes=MASK_MISTAKES)),
-    _mask_dtype_note(agrees(
+        [mask_call(np.random.default_rng(41).integers(0, 3, 8)), mask_call(np.random.default_rng(42).integers(0, 4, 11)),
+         mask_call([5, -1, 5, 7, -1, 5, 7])],
+        ref.triplet_mask, what="the mask", concept=MASK_RULE, mistakes=MASK_MISTAKES)),
+    with_dtype_note(returns(
         "has no valid triplet where none exists; handles singletons", 0.75,
-        [mask_case([0, 1, 2, 3, 4], "a batch of 5 singletons (no valid triplet)"),
-         mask_case([2, 2, 2, 2], "a batch of one class (no valid triplet)"),
-         mask_case([0, 0, 1, 2, 3], "labels [0, 0, 1, 2, 3] (three singletons)"),
-         mask_case([1, 1], "a batch of 2 (no triplet of distinct indices)")],
-        ref.triplet_mask, read=read_mask, what="the mask", rule=MASK_RULE, mistakes=MASK_MISTAKES, visibility="hidden")),
+        [mask_call([0, 1, 2, 3, 4]), mask_call([2, 2, 2, 2]), mask_call([0, 0, 1, 2, 3]), mask_call([1, 1])],
+        ref.triplet_mask, what="the mask", concept=MASK_RULE, mistakes=MASK_MISTAKES, visibility="hidden")),
 ]
 
 
 # ------------------------------------------------------------------------------------------------ the losses
-def edge_loss_cases(function: str) -> list[Case]:
+def on_own_helpers(loss_from_distances: Callable, *, default_squared: bool, mask: bool = False) -> Given:
+    """A loss given the student's own pairwise_distances (and triplet_mask) on the same batch."""
+    helpers = {"pairwise_distances": ref.pairwise_distances, **({"triplet_mask": ref.triplet_mask} if mask else {})}
+
+    def calls(call: Call) -> list[Call]:
+        labels, E, _ = call.args
+        own = [Call("pairwise_distances", (E,), {"squared": call.kwargs.get("squared", default_squared)})]
+        return own + ([Call("triplet_mask", (labels,))] if mask else [])
+
+    def expected(labels, E, margin, *own, squared=None):
+        return loss_from_distances(labels, *own, margin)
+    return Given(helpers, calls, expected)
+
+
+def edge_loss_calls(function: str) -> list[Call]:
     """Batches with nothing (or little) to average: singletons, one class, every triplet satisfied."""
     E6, E5 = embeddings(51, 6, 4), embeddings(52, 5, 3)
     clusters = np.array([[0.0, 0.0], [0.1, 0.0], [0.0, 0.1], [5.0, 5.0], [5.1, 5.0], [5.0, 5.1]])
-    return [loss_case(function, np.arange(6), E6, 0.5, False, "a batch of 6 singletons (no valid triplet)"),
-            loss_case(function, np.full(6, 2), E6, 1.0, True, "a batch of one class (no negative at all)"),
-            loss_case(function, np.array([0, 0, 0, 1, 1, 1]), clusters, 0.2, False,
-                      "two tight clusters far apart (every triplet satisfies the margin)"),
-            loss_case(function, np.array([0, 0, 1, 2, 3]), E5, 0.5, False, "labels [0, 0, 1, 2, 3] (three singletons)")]
-
-
-def loss_check(name: str, points: float, cases: Sequence[Case], reference: Callable, given: Callable, *,
-               default_squared: bool, read: Callable = read_scalar, own_read: Callable = read_scalar,
-               **options: Any) -> Check:
-    """`agrees` for a loss, excusing a value that is right given the student's own helpers."""
-    own = own_parts(cases, given, default_squared=default_squared, uses_mask=given is batch_all_given, read=own_read)
-    return agrees(name, points, cases, reference, read=read, what="the loss", own=own, **options)
+    return [loss_call(function, np.arange(6), E6, 0.5, False),                  # 6 singletons: no valid triplet
+            loss_call(function, np.full(6, 2), E6, 1.0, True),                  # one class: no negative at all
+            loss_call(function, np.array([0, 0, 0, 1, 1, 1]), clusters, 0.2, False),   # every margin satisfied
+            loss_call(function, np.array([0, 0, 1, 2, 3]), E5, 0.5, False)]     # three singletons
 
 
 # ------------------------------------------------------------------------------------------------ batch_all
-BATCH_ALL = random_loss_cases("batch_all_triplet_loss", seeds=(61, 62, 63, 64, 65))
+BATCH_ALL = random_loss_calls("batch_all_triplet_loss", seeds=(61, 62, 63, 64, 65))
+ON_OWN_BATCH_ALL = on_own_helpers(ref.batch_all_from_distances, default_squared=False, mask=True)
 BATCH_ALL_MISTAKES = [
     Mistake("averaged-over-all-valid", wrong.batch_all_mean_over_valid,
             "Your loss is the mean over all valid triplets; batch-all divides by the number of triplets whose loss "
@@ -498,34 +302,24 @@ BATCH_ALL_MISTAKES = [
             "True entries of the mask)."),
 ]
 
-
-def batch_all_part(index: int) -> Callable:
-    """Reads one item of the (loss, fraction_positive) pair, so that each has its own check."""
-    def read(value):
-        pair = read_pair(value)
-        return pair if isinstance(pair, Verdict) else pair[index]
-    return read
-
-
 batch_all_checks = [
-    loss_check("loss: mean of eq. 3 over the triplets with positive loss", 2.0, BATCH_ALL, ref.batch_all_triplet_loss,
-               batch_all_given, default_squared=False, read=batch_all_part(0), own_read=lambda pair: pair[0],
-               mistakes=BATCH_ALL_MISTAKES[:2],
-               rule="The loss is the mean of [d(a, p) - d(a, n) + margin]_+ over the valid triplets whose loss is > 0."),
-    loss_check("fraction_positive: share of valid triplets with positive loss", 1.0, BATCH_ALL,
-               ref.batch_all_triplet_loss, batch_all_given, default_squared=False, read=batch_all_part(1),
-               own_read=lambda pair: pair[1], mistakes=BATCH_ALL_MISTAKES[2:],
-               rule="fraction_positive = (valid triplets with loss > 0) / (valid triplets)."),
-    loss_check("handles singletons; (0, 0) without valid triplets or positive losses", 1.0,
-               edge_loss_cases("batch_all_triplet_loss"), ref.batch_all_triplet_loss, batch_all_given,
-               default_squared=False, read=read_pair, own_read=tuple, mistakes=BATCH_ALL_MISTAKES, visibility="hidden",
-               rule="With no valid triplet, or none with loss > 0, the loss is 0 (and so is fraction_positive without "
+    returns("loss: mean of eq. 3 over the triplets with positive loss", 2.0, BATCH_ALL, ref.batch_all_triplet_loss,
+            part=0, what="the loss", mistakes=BATCH_ALL_MISTAKES[:2], given=[ON_OWN_BATCH_ALL],
+            concept="The loss is the mean of [d(a, p) - d(a, n) + margin]_+ over the valid triplets whose loss is > 0."),
+    returns("fraction_positive: share of valid triplets with positive loss", 1.0, BATCH_ALL, ref.batch_all_triplet_loss,
+            part=1, what="fraction_positive", mistakes=BATCH_ALL_MISTAKES[2:], given=[ON_OWN_BATCH_ALL],
+            concept="fraction_positive = (valid triplets with loss > 0) / (valid triplets)."),
+    returns("handles singletons; (0, 0) without valid triplets or positive losses", 1.0,
+            edge_loss_calls("batch_all_triplet_loss"), ref.batch_all_triplet_loss, what="(loss, fraction_positive)",
+            mistakes=BATCH_ALL_MISTAKES, given=[ON_OWN_BATCH_ALL], visibility="hidden",
+            concept="With no valid triplet, or none with loss > 0, the loss is 0 (and so is fraction_positive without "
                     "valid triplets): guard each division against 0 / 0."),
 ]
 
 
 # ------------------------------------------------------------------------------------------------ batch_hard
-BATCH_HARD = random_loss_cases("batch_hard_triplet_loss", seeds=(71, 72, 73, 74, 75))
+BATCH_HARD = random_loss_calls("batch_hard_triplet_loss", seeds=(71, 72, 73, 74, 75))
+ON_OWN_BATCH_HARD = on_own_helpers(ref.batch_hard_from_distances, default_squared=False)
 BATCH_HARD_MISTAKES = [
     Mistake("hardest-negative-is-farthest", wrong.batch_hard_farthest_negative,
             "Your hardest negative is the farthest one (max); the hardest negative is the closest, min_n d(a, n)."),
@@ -540,22 +334,23 @@ BATCH_HARD_MISTAKES = [
 ]
 
 batch_hard_checks = [
-    loss_check("matches the hardest positive and hardest negative per anchor", 2.5, BATCH_HARD,
-               ref.batch_hard_triplet_loss, batch_hard_given, default_squared=False, mistakes=BATCH_HARD_MISTAKES,
-               rule="Per anchor: [max_p d(a, p) - min_n d(a, n) + margin]_+, averaged over the anchors with a "
-                    "positive and a negative."),
-    loss_check("leaves out anchors without a positive or a negative; 0 when none is left", 1.5,
-               edge_loss_cases("batch_hard_triplet_loss"), ref.batch_hard_triplet_loss, batch_hard_given,
-               default_squared=False, mistakes=BATCH_HARD_MISTAKES, visibility="hidden",
-               rule="Anchors without a positive (singletons) or without a negative are left out of the mean, not "
-                    "counted as 0; with no anchor left the loss is 0."),
+    returns("matches the hardest positive and hardest negative per anchor", 2.5, BATCH_HARD, ref.batch_hard_triplet_loss,
+            what="the loss", mistakes=BATCH_HARD_MISTAKES, given=[ON_OWN_BATCH_HARD],
+            concept="Per anchor: [max_p d(a, p) - min_n d(a, n) + margin]_+, averaged over the anchors with a positive "
+                    "and a negative."),
+    returns("leaves out anchors without a positive or a negative; 0 when none is left", 1.5,
+            edge_loss_calls("batch_hard_triplet_loss"), ref.batch_hard_triplet_loss, what="the loss",
+            mistakes=BATCH_HARD_MISTAKES, given=[ON_OWN_BATCH_HARD], visibility="hidden",
+            concept="Anchors without a positive (singletons) or without a negative are left out of the mean, not counted "
+                    "as 0; with no anchor left the loss is 0."),
 ]
 
 
 # ------------------------------------------------------------------------------------------------ semi_hard
-SEMI_HARD = random_loss_cases("semi_hard_triplet_loss", seeds=(81, 82, 83, 84, 86))
-LINE = loss_case("semi_hard_triplet_loss", np.array([0, 0, 1, 1]), np.array([[0.0], [3.0], [1.0], [2.0]]), 0.5, False,
-                 "points 0 and 3 (class 0), 1 and 2 (class 1) on a line, where some d(a, n) equal d(a, p)")
+SEMI_HARD = random_loss_calls("semi_hard_triplet_loss", seeds=(81, 82, 83, 84, 86))
+ON_OWN_SEMI_HARD = on_own_helpers(ref.semi_hard_from_distances, default_squared=True)
+# points 0 and 3 (class 0), 1 and 2 (class 1) on a line, where some d(a, n) equal d(a, p)
+LINE = loss_call("semi_hard_triplet_loss", np.array([0, 0, 1, 1]), np.array([[0.0], [3.0], [1.0], [2.0]]), 0.5, False)
 SEMI_HARD_MISTAKES = [
     Mistake("no-farthest-negative-fallback", wrong.semi_hard_without_fallback,
             "When no negative is farther than the positive, the pair uses the farthest negative of the anchor; yours "
@@ -574,16 +369,16 @@ SEMI_HARD_MISTAKES = [
 ]
 
 semi_hard_checks = [
-    loss_check("matches the semi-hard choice with the farthest-negative fallback", 2.5, SEMI_HARD,
-               ref.semi_hard_triplet_loss, semi_hard_given, default_squared=True, mistakes=SEMI_HARD_MISTAKES,
-               rule="Per positive pair (a, p): the closest negative with d(a, n) > d(a, p), else the farthest negative "
+    returns("matches the semi-hard choice with the farthest-negative fallback", 2.5, SEMI_HARD,
+            ref.semi_hard_triplet_loss, what="the loss", mistakes=SEMI_HARD_MISTAKES, given=[ON_OWN_SEMI_HARD],
+            concept="Per positive pair (a, p): the closest negative with d(a, n) > d(a, p), else the farthest negative "
                     "of a; the mean of [d(a, p) - d(a, n) + margin]_+ over the pairs whose anchor has a negative."),
-    loss_check("handles singletons; 0 without negatives", 1.0, edge_loss_cases("semi_hard_triplet_loss"),
-               ref.semi_hard_triplet_loss, semi_hard_given, default_squared=True, mistakes=SEMI_HARD_MISTAKES,
-               visibility="hidden", rule="Pairs whose anchor has no negative are left out; with no pair left the loss is 0."),
-    loss_check("a negative exactly as far as the positive is not semi-hard", 0.5, [LINE], ref.semi_hard_triplet_loss,
-               semi_hard_given, default_squared=True, mistakes=SEMI_HARD_MISTAKES, visibility="hidden",
-               rule="Eq. 4 is strict: a semi-hard negative has d(a, n) > d(a, p); one at exactly d(a, p) is not "
+    returns("handles singletons; 0 without negatives", 1.0, edge_loss_calls("semi_hard_triplet_loss"),
+            ref.semi_hard_triplet_loss, what="the loss", mistakes=SEMI_HARD_MISTAKES, given=[ON_OWN_SEMI_HARD],
+            visibility="hidden", concept="Pairs whose anchor has no negative are left out; with no pair left the loss is 0."),
+    returns("a negative exactly as far as the positive is not semi-hard", 0.5, [LINE], ref.semi_hard_triplet_loss,
+            what="the loss", mistakes=SEMI_HARD_MISTAKES, given=[ON_OWN_SEMI_HARD], visibility="hidden",
+            concept="Eq. 4 is strict: a semi-hard negative has d(a, n) > d(a, p); one at exactly d(a, p) is not "
                     "semi-hard (but may still be the farthest negative of the fallback)."),
 ]
 

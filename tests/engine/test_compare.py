@@ -1,6 +1,6 @@
 import numpy as np
 
-from graders.compare import Tolerance, compare_arrays
+from graders.compare import Tolerance, compare_arrays, difference_text, distinct_digits
 from graders.model import Status
 from graders.wire import Unsupported
 
@@ -51,3 +51,43 @@ def test_nan_where_nan_is_expected_and_only_there():
     zero = compare_arrays(np.array([0.5, 0.0, 1.0]), expected, Tolerance(equal_nan=True))
     assert zero.status is Status.FAILED and zero.note == "nan-mismatch" and "(1,)" in zero.feedback
     assert compare_arrays(np.array([np.nan, np.nan, 1.0]), expected, Tolerance(equal_nan=True)).status is Status.FAILED
+
+
+# ---- the tolerance rule (graders/compare.py's docstring) -------------------------------------------------------
+
+def test_noise_of_1e_6_relative_passes_and_1e_3_fails():
+    expected = np.random.default_rng(0).standard_normal((12, 3))
+    assert compare_arrays(expected * (1 + 1e-6), expected).status is Status.PASSED
+    assert compare_arrays(expected * (1 + 1e-3), expected).status is Status.FAILED
+
+
+def test_an_entry_that_cancels_to_zero_carries_the_noise_of_the_arrays_scale():
+    expected = np.array([1.0, 2.0, 0.0])
+    assert compare_arrays(np.array([1.0, 2.0, 1e-7]), expected).status is Status.PASSED
+    assert compare_arrays(np.array([1.0, 2.0, 1e-3]), expected).status is Status.FAILED
+
+
+def test_float32_is_judged_on_its_own_dtype_not_on_a_float64_copy():
+    expected = np.full(10, 0.7)
+    noisy = (expected * (1 + 3e-5)).astype(np.float32)          # allowed: 2 x 1e-5 for float64, 2 x 2.2e-5 for float32
+    assert compare_arrays(noisy, expected).status is Status.PASSED
+    assert compare_arrays(noisy.astype(np.float64), expected).status is Status.FAILED
+
+
+def test_numbers_get_enough_digits_to_read_differently():
+    verdict = compare_arrays(np.array([0.3004501]), np.array([0.30045]), Tolerance(rtol=1e-9))
+    assert "0.3004501 where 0.30045 was expected" in verdict.feedback, verdict.feedback
+    got, expected = distinct_digits(0.300450001, 0.30045)
+    assert got != expected
+
+
+def test_integers_are_exact_and_a_mask_must_be_zeros_and_ones():
+    assert compare_arrays(np.array([1, 2, 3]), np.array([1, 2, 4])).status is Status.FAILED
+    assert compare_arrays(np.array([1.0, 0.0]), np.array([True, False])).status is Status.PASSED
+    assert compare_arrays(np.array([2, 0]), np.array([True, False])).status is Status.INVALID
+
+
+def test_hidden_wording_never_shows_the_expected_value():
+    verdict = compare_arrays(np.array([0.25, 0.5]), np.array([0.25, 0.75]))
+    text = difference_text(verdict.evidence, show_expected=False)
+    assert "0.75" not in text and "0.5" in text and "not right" in text
