@@ -50,6 +50,7 @@ class Check:
     reads_answer: tuple[str, ...] | None = None     # (question id, part...) for answer checks
     uses_cost: bool = False                         # the judge wants Outcomes (with cost), not values
     support_calls: tuple[Call, ...] = ()            # calls of the helpers a check builds on; they decide nothing
+    mistakes: tuple["Mistake", ...] = ()            # the known mistakes its judge names (for tests and catalogues)
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,7 @@ def returns(name: str, points: float, calls: Sequence[Call], reference: Callable
     judge = matches_reference(calls, reference, tolerance=tolerance, mistakes=mistakes, given=given, what=what,
                               part=part, concept=concept, if_non_finite=if_non_finite)
     support = tuple(helper for g in given for call in calls for helper in g.calls(call))
-    return Check(name, points, judge, calls, visibility, support_calls=support)
+    return Check(name, points, judge, calls, visibility, support_calls=support, mistakes=tuple(mistakes))
 
 
 def matches_reference(calls: Sequence[Call], reference: Callable[..., Any], *, tolerance: Tolerance = Tolerance(),
