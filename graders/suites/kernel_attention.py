@@ -6,13 +6,16 @@ values come from `reference.kernel_attention`, computed here, never in the stude
 """
 from __future__ import annotations
 
+import dataclasses
+from typing import Sequence
+
 import numpy as np
 import torch
 
 from reference import kernel_attention as ref
 from reference import kernel_attention_mistakes as wrong
 
-from ..checks import Given, Mistake, answer, returns, satisfies
+from ..checks import Check, Given, Mistake, answer, matches_reference, returns, satisfies
 from ..compare import Tolerance, as_array, compare_arrays, describe
 from ..cost import grows_like
 from ..model import Call, Status, Verdict
@@ -33,6 +36,13 @@ def qkv(seed: int, N: int = 12, D: int = 4, M: int = 3, scale: float = 0.5) -> t
 def exp_linear(seed: int, D: int, L: int) -> Named:
     A = 0.3 * np.random.default_rng(seed).standard_normal((D, L))
     return Named("feature_map", {"name": "exp_linear", "A": A})
+
+
+def signed_linear(seed: int, D: int, L: int) -> Named:
+    """phi(x) = x A + b: features of both signs (eq. 2 holds for any callable), so code that only works for
+    positive feature maps (logarithms of phi, denominators clamped at eps) is told apart."""
+    rng = np.random.default_rng(seed)
+    return Named("feature_map", {"name": "signed_linear", "A": rng.standard_normal((D, L)), "b": rng.standard_normal(L)})
 
 
 def frequencies(seed: int, D: int, D_random: int) -> np.ndarray:
@@ -225,14 +235,43 @@ def elu_cost_call(N: int, causal: bool) -> Call:
 
 NORMALISER = Mistake("forgot-normaliser", wrong.kernel_attention_unnormalised,
                      "Each row is divided by phi(Q_i) sum_j phi(K_j)^T: eq. 2 has a denominator.")
+# The field's conventions that differ from eq. 2 (reference/kernel_attention_mistakes.py, CONVENTIONS).
+CONVENTIONS = [Mistake(c.note, c.function, c.feedback) for c in wrong.CONVENTIONS
+               if c.note and c.note not in ("assumes-positive-features", "precision-too-low")]
+# Inputs chosen to separate: phi has entries of both signs, phi(Q_i) Z_i takes both signs and |phi(Q_i) Z_i| > 4
+# on every row (causal or not), so a 1e-6 guard is noise while a clamp or a logarithm is not.
+SIGNED_QKV = qkv(157, N=10, D=3, M=2)
+SIGNED = signed_linear(1157, D=3, L=5)
+
+
+def right_for_positive_maps_only(check: Check, signed: Sequence[int]) -> Check:
+    """`check`, naming `assumes-positive-features` when the values are right on every call with a positive
+    feature map and wrong (or not finite) only on the calls with a signed one."""
+    calls = list(check.calls)
+    positive = [i for i in range(len(calls)) if i not in signed]
+    on_positive = matches_reference([calls[i] for i in positive], ref.kernel_attention)
+    on_signed = matches_reference([calls[i] for i in signed], ref.kernel_attention)
+
+    def judge(values, *support) -> Verdict:
+        verdict = check.judge(values, *support)
+        if verdict.status is Status.PASSED or verdict.note in {m.note for m in check.mistakes}:
+            return verdict
+        if on_positive([values[i] for i in positive]).status is Status.PASSED and \
+                on_signed([values[i] for i in signed]).status is not Status.PASSED:
+            return Verdict.failed(wrong.POSITIVE_ONLY, note="assumes-positive-features", **verdict.evidence)
+        return verdict
+    return dataclasses.replace(check, judge=judge)
+
 
 kernel_attention_checks = [
     returns("matches eq. 2 with elu(x)+1 features", 1.5,
             [attention_call("kernel_attention", *qkv(s, N=12, D=4, M=3), ELU) for s in (31, 32)],
-            ref.kernel_attention, mistakes=[NORMALISER]),
-    returns("matches eq. 2 when L differs from D", 1.0,
-            [attention_call("kernel_attention", *qkv(33, N=10, D=3, M=2), exp_linear(34, D=3, L=5))],
-            ref.kernel_attention, mistakes=[NORMALISER]),
+            ref.kernel_attention, mistakes=[NORMALISER, *CONVENTIONS]),
+    right_for_positive_maps_only(returns(
+        "matches eq. 2 when L differs from D (also for phi of both signs)", 1.0,
+        [attention_call("kernel_attention", *qkv(33, N=10, D=3, M=2), exp_linear(34, D=3, L=5)),
+         attention_call("kernel_attention", *SIGNED_QKV, SIGNED)],
+        ref.kernel_attention, mistakes=[NORMALISER, *CONVENTIONS]), signed=[1]),
     grows_like("cost grows linearly in N", 1.5, lambda N: elu_cost_call(N, causal=False), exponent=1,
                what="your kernel attention", concept="Something of size N x N is built (the measure above says "
                "what grew). Eq. 2 needs only sum_j phi(K_j)^T V_j (L x M) and sum_j phi(K_j) (L), computed once "
@@ -341,15 +380,17 @@ def judge_causality(values) -> Verdict:
 
 
 causal_checks = [
-    returns("matches eq. 6 on random inputs", 2.0,
+    right_for_positive_maps_only(returns(
+        "matches eq. 6 on random inputs", 2.0,
             [attention_call("kernel_attention", *qkv(63, N=12, D=4, M=3), ELU, causal=True),
-             attention_call("kernel_attention", *qkv(64, N=9, D=3, M=2), exp_linear(65, D=3, L=5), causal=True)],
+             attention_call("kernel_attention", *qkv(64, N=9, D=3, M=2), exp_linear(65, D=3, L=5), causal=True),
+             attention_call("kernel_attention", *SIGNED_QKV, SIGNED, causal=True)],
             ref.kernel_attention,
             mistakes=[Mistake("non-causal-normaliser", wrong.causal_with_full_normaliser,
                               "The numerator uses S_i but the denominator sums phi(K_j) over all j; eq. 6 divides by phi(Q_i) Z_i, Z_i = sum_{j<=i} phi(K_j)^T."),
                       Mistake("excludes-current-token", wrong.causal_excluding_current_token,
                               "The prefix sums stop at j < i; eq. 6 includes the current token, j <= i."),
-                      NORMALISER]),
+                      NORMALISER, *CONVENTIONS]), signed=[2]),
     satisfies("row i ignores keys and values after i", 1.0, CAUSALITY_CALLS, judge_causality),
     grows_like("cost grows linearly in N", 2.0, lambda N: elu_cost_call(N, causal=True), exponent=1,
                what="your causal attention", concept="Keep running sums S_i and Z_i (eq. 6), e.g. with cumsum; "
