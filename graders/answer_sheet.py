@@ -189,7 +189,7 @@ def _parse_per_key(text: str, source: str) -> tuple[dict[str, Any], list[str]]:
             value = _load(chunk)
         except yaml.YAMLError as error:
             hint = "" if "alias" in _reason(error) else " Quote LaTeX in single quotes, e.g. sigma_sq: '\\sqrt{D}'."
-            problems.append(f"{source}, line {start + 1}: the answer '{key[:60]}' could not be read "
+            problems.append(f"{source}, line {start + 1}: the answer '{key[:60]}' is not valid YAML "
                             f"({_reason(error)}); the other answers were kept.{hint}")
             continue
         except (ValueError, RecursionError, OverflowError, MemoryError) as error:

@@ -10,6 +10,7 @@ from .model import Outcome, Status, Submission, SubmissionError, SubmissionResul
 from .sandbox import RunResult, Sandbox
 from .score import answer_shown, score_check, score_question, submission_result
 from .suite import Suite
+from .written import attach_source
 
 __all__ = ["grade_submission"]
 
@@ -66,7 +67,8 @@ def grade_submission(suite: Suite, submission: Submission, sandbox: Sandbox, *, 
         for check in checks:
             used = len(check.calls) + len(check.support_calls)
             outcomes, offset = run.outcomes[offset:offset + used], offset + used
-            results.append(score_check(check, _judge(check, outcomes, answers, faults)))
+            verdict = attach_source(check.reads_answer, _judge(check, outcomes, answers, faults), submission.written)
+            results.append(score_check(check, verdict))
         questions.append(score_question(q, results, answer_shown(q, answers)))
     return submission_result(suite, submission.id, questions,
                              errors=tuple(_submission_errors(suite, submission, run) + faults),

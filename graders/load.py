@@ -22,7 +22,8 @@ from typing import Any, Callable, Iterator
 import yaml
 
 from .model import Submission
-from .plain_answers import plain_answers
+from .answer_sheet import read_answer_sheet
+from .written import WRITTEN_SUFFIXES, find_written, written_submission
 
 __all__ = ["load_submissions", "load_submission", "is_single_submission", "LoadError", "safe_text"]
 
@@ -35,7 +36,7 @@ MAX_FILES = 200
 MAX_ZIP_MEMBERS = 2_000
 MAX_ANSWERS_BYTES = 256 * 2**10
 _IGNORED_PARTS = {"__pycache__", "__MACOSX", ".ipynb_checkpoints", ".git"}
-_SUBMISSION_SUFFIXES = (".py", ".ipynb", ".zip")
+_SUBMISSION_SUFFIXES = (".py", ".ipynb", ".zip") + WRITTEN_SUFFIXES
 
 
 class LoadError(ValueError):
@@ -55,7 +56,8 @@ def _mib(n: int) -> str:
 def is_single_submission(path: Path, assignment: str) -> bool:
     if path.is_file():
         return path.suffix in _SUBMISSION_SUFFIXES
-    return any((path / name).is_file() for name in (f"{assignment}.py", f"{assignment}.ipynb", "answers.yaml"))
+    return any((path / name).is_file() for name in (f"{assignment}.py", f"{assignment}.ipynb", "answers.yaml")) or \
+        find_written({p.name: b"" for p in path.iterdir() if p.is_file()}, assignment) is not None
 
 
 def load_submissions(paths: list[Path], assignment: str) -> Iterator[Submission]:
@@ -246,19 +248,7 @@ def _read_answers(files: dict[str, bytes]) -> tuple[dict[str, Any], tuple[str, .
     raw = files.get("answers.yaml", files.get("answers.yml"))
     if raw is None:
         return {}, ()
-    if len(raw) > MAX_ANSWERS_BYTES:
-        return {}, (f"answers.yaml is too large ({_mib(len(raw))}): limit {_mib(MAX_ANSWERS_BYTES)}.",)
-    try:
-        answers = yaml.load(raw.decode("utf-8", errors="replace"), Loader=_AnswersLoader)
-    except yaml.YAMLError as error:
-        where = getattr(error, "problem_mark", None)
-        line = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
-        return {}, (f"answers.yaml is not valid YAML{line}: {getattr(error, 'problem', error)}. "
-                    "Quote answers that contain ':' or start with '\\' or '{', e.g. sigma_sq: '\\sqrt{D}'.",)
-    except (ValueError, RecursionError, OverflowError, MemoryError) as error:
-        return {}, (f"answers.yaml could not be read ({type(error).__name__}): a number with thousands of digits "
-                    "or lists nested thousands deep? Quote long answers as text.",)
-    return plain_answers(answers)
+    return read_answer_sheet(raw)                    # per key, TeX escapes recovered, no aliases, plain_answers
 
 
 def load_submission(path: Path, assignment: str) -> Submission:
@@ -276,5 +266,6 @@ def load_submission(path: Path, assignment: str) -> Submission:
     except Exception as error:                                      # noqa: BLE001 - one student, not the class
         found.problems.append(f"the submission could not be read completely ({type(error).__name__}).")
     answers, problems = _read_answers(found.files)
-    return Submission(_submission_id(path), assignment, found.files, _code_file(found.files, assignment), answers,
-                      path, tuple(found.problems) + problems)
+    files, answers, written, more = written_submission(found.files, assignment, answers)
+    return Submission(_submission_id(path), assignment, files, _code_file(files, assignment), answers,
+                      path, tuple(found.problems) + problems + more, written=written)

@@ -61,6 +61,7 @@ class Submission:
     answers: dict[str, Any]                  # from answers.yaml (ANSWERS in code is read in the sandbox)
     source: Path | None = None
     problems: tuple[str, ...] = ()           # problems found while loading (bad YAML, no code file)
+    written: dict[str, Any] = field(default_factory=dict)   # answer path -> where a written solution's answer is
 
 
 @dataclass(frozen=True)
