@@ -4,8 +4,10 @@ The tolerance rule (one rule for every value check; `Tolerance()` is its default
 
     an entry passes when  |got - expected| <= atol + rtol * (|expected| + s),
     s = the largest |expected| entry of the array (for a scalar, |expected| itself),
-    rtol = 1e-5 and atol = 1e-12 for float64 answers; float32 and float16 answers get rtol + 100 eps of
-    their own dtype (2.2e-5 for float32, 0.098 for float16); integer and bool answers are compared exactly.
+    rtol = 1e-5 and atol = 1e-12 for float64 answers; float32 answers get rtol + 100 eps of their own dtype
+    (2.2e-5); integer and bool answers are compared exactly. A float16 answer is not compared at all: it fails
+    with the note `precision-too-low` (a tolerance wide enough for float16, about 0.1 of the array's scale,
+    lets known mistakes through: sigma^2 = D, the missing key factor, the factor missing its 2).
 
 Why these numbers: what a right program may differ by is noise that scales with the numbers it sums, not
 with the result, hence the array's scale s (an entry that cancels to ~0 carries the rounding of its
@@ -126,6 +128,10 @@ def compare_arrays(got: Any, expected: Any, tolerance: Tolerance = Tolerance(), 
     if expected.dtype == bool or (expected.dtype.kind in "iu" and array.dtype.kind in "biu"):
         return _compare_exact(array.astype(bool) if expected.dtype == bool and array.dtype.kind in "biu" else array,
                               expected, what)
+    if array.dtype.kind == "f" and array.dtype.itemsize < 4:
+        return Verdict.failed(f"{what} is {array.dtype}, which keeps about 3 significant digits: too few to tell a "
+                              "right answer from a wrong one here. Compute and return float32 or float64.",
+                              note="precision-too-low", what=what, dtype=str(array.dtype))
     tolerance = tolerance.widened_for(array.dtype)      # the student's dtype decides, before any cast
     got64, expected64 = array.astype(np.float64), expected.astype(np.float64)
     if tolerance.equal_nan:

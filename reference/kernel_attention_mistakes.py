@@ -216,7 +216,8 @@ CONVENTIONS = (
                "chunk-sees-only-earlier-chunks", "Row i sums over every j <= i, including the keys of its own "
                "chunk: add the masked products inside the chunk to the state of the earlier chunks.",
                "bucketed causal attention without the intra-chunk term"),
-    Convention("kernel_attention", kernel_attention_half_precision, BOTH, "precision-too-low",
+    # a float16 result is charged wherever it is returned: random_feature_attention built on it returns float16 too
+    Convention("kernel_attention", kernel_attention_half_precision, (*BOTH, "random_feature_attention"), "precision-too-low",
                "float16 keeps about three significant digits; compute and return float32 or float64.",
                "autocast / .half()"),
 )
