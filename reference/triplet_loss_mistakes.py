@@ -332,3 +332,18 @@ CONVENTIONS = (
              "itertools.combinations over the indices of a class"),
     _right(MINING[2], semi_hard_in_float32, "semi_hard", "float32 embeddings"),
 )
+
+
+def semi_hard_farthest_in_margin(labels, E, margin, squared=True):
+    """Not a student's answer: the lowest loss a random semi-hard choice can give (the farthest negative inside
+    the margin wherever there is one), the lower end of what `semi_hard_random_negative` returns."""
+    D = pairwise_distances(E, squared)
+    pos, neg = _masks(labels)
+    d_ap, d_an = D[:, :, None], D[:, None, :]
+    in_margin = neg[:, None, :] & (d_an > d_ap) & (d_an < d_ap + margin)
+    farthest_in = torch.where(in_margin, d_an, -torch.inf).amax(2)
+    closest = torch.where(neg[:, None, :] & (d_an > d_ap), d_an, torch.inf).amin(2)
+    farthest = torch.where(neg, D, -torch.inf).amax(1)[:, None].expand_as(closest)
+    d_neg = torch.where(in_margin.any(2), farthest_in, torch.where(torch.isfinite(closest), closest, farthest))
+    pairs = pos & neg.any(1)[:, None]
+    return torch.where(pairs, torch.relu(D - d_neg + margin), 0.0).sum() / pairs.sum().clamp(min=1)
