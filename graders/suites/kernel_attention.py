@@ -393,8 +393,9 @@ causal_checks = [
                       NORMALISER, *CONVENTIONS]), signed=[2]),
     satisfies("row i ignores keys and values after i", 1.0, CAUSALITY_CALLS, judge_causality),
     grows_like("cost grows linearly in N", 2.0, lambda N: elu_cost_call(N, causal=True), exponent=1,
-               what="your causal attention", concept="Keep running sums S_i and Z_i (eq. 6), e.g. with cumsum; "
-               "a masked N x N matrix is quadratic however it is built."),
+               what="your causal attention", concept="Keep running sums S_i and Z_i (eq. 6), each updated once per "
+               "token (e.g. with cumsum): summing over all earlier tokens again for every row, or building an N x N "
+               "matrix or mask, is quadratic."),
 ]
 
 
