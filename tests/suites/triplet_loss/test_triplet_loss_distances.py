@@ -164,3 +164,17 @@ def test_the_near_batch_makes_the_unclamped_gram_form_go_negative():
             assert (D < 0).any() or np.isnan(D).any()
     finally:
         torch.set_num_threads(threads)
+
+
+def test_a_nan_gradient_of_unknown_distances_is_non_finite_gradient():
+    values = reference_values(GRADIENTS)
+    D, grad = values[0]
+    grad = grad.copy()
+    grad[1, 0] = np.nan
+    verdict = judge_values(GRADIENTS, [(D * 1.5, grad)] + values[1:])
+    assert verdict.status is Status.FAILED and verdict.note == "non-finite-gradient" and "rows [1]" in verdict.feedback
+
+
+def test_a_float32_gradient_is_not_told_about_detach():
+    values = [(D.astype(np.float32), g.astype(np.float32)) for D, g in reference_values(GRADIENTS)]
+    assert judge_values(GRADIENTS, values).status is Status.PASSED
