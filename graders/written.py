@@ -233,17 +233,33 @@ def _segments(lines: list[str], start: int, end: int) -> list[_Segment]:
     text = "\n".join(lines[start:end])
     found = []
     for match in _DISPLAY.finditer(text):
-        body = next(g for g in (match.group(1), match.group(2), match.group(4)) if g is not None)
-        offset = match.start()
-        for piece in re.split(r"\\\\", body):
-            if piece.strip():
-                found.append((offset, _Segment(start + text.count("\n", 0, offset) + 1, piece.strip())))
-            offset += len(piece) + 2
+        group = next(k for k in (1, 2, 4) if match.group(k) is not None)
+        for offset, piece in _equations(match.group(group), match.start(group)):
+            where = offset + len(piece) - len(piece.lstrip())
+            found.append((where, _Segment(start + text.count("\n", 0, where) + 1, piece.strip())))
     masked = _DISPLAY.sub(lambda m: " " * len(m.group(0)), text)
     for match in _INLINE.finditer(masked):
         body = next(g for g in match.groups() if g is not None)
         found.append((match.start(), _Segment(start + text.count("\n", 0, match.start()) + 1, body.strip())))
     return [segment for _, segment in sorted(found, key=lambda item: item[0])]
+
+
+def _equations(body: str, offset: int):
+    """(offset, text) of each equation of a display: split at `\\\\` (align), and at `\\quad`/`\\qquad` between
+    two equations (`f(q) = ..., \\qquad f(k) = ...`), never inside one condition."""
+    pieces, position = [], offset
+    for piece in re.split(r"(\\\\)", body):
+        if piece != "\\\\" and piece.strip():
+            parts = re.split(r"(\\q?quad)", piece)
+            if not all("=" in part for part in parts[::2]):
+                parts = [piece]
+            inner = position
+            for part in parts:
+                if part.strip() and not re.fullmatch(r"\\q?quad", part):
+                    pieces.append((inner, part))
+                inner += len(part)
+        position += len(piece)
+    return pieces
 
 
 def _boxed(text: str) -> list[str]:
