@@ -1,10 +1,14 @@
 """The only code that imports student code. It runs inside the sandbox and speaks `wire` on its stdin/stdout.
 
-Started once per grading slot as `python -I -S child.py SITE_PACKAGES`, it imports numpy and torch (one
-thread, no op run, so forking stays safe), then serves requests: for each submission it forks a worker that
-drops privileges, imports the student module and runs the requested calls, sending one frame per call.
-This process (the zygote) enforces each call's wall-clock limit; when a worker hangs or dies, the call is
-reported and a fresh worker resumes at the next call, so one bad call costs one check.
+Started once per grading slot as `python -I -S child.py WORK SITE_PACKAGES...`, it imports numpy and torch
+(one thread, no op run, so forking stays safe), then serves requests: for each submission it writes the
+submission's files into a fresh folder under WORK (inside bubblewrap, a size-capped tmpfs), forks a worker
+that gets fresh IPC and /dev/shm, drops privileges, imports the student module and runs the requested calls,
+sending one frame per call. This process (the zygote) enforces each call's wall-clock limit and reply size
+and the submission's time budget; when a worker hangs or dies, the call is reported and a fresh worker
+resumes at the next call, so one bad call costs one check. After the submission, every process of the
+slot's user is killed until none is left and the folder is removed; if that fails, the zygote says so and
+the grader replaces it.
 
 Of the grader's code only `wire` is importable here; the reference, the suites and the hidden expected
 values never are.
@@ -16,7 +20,8 @@ import signal
 import sys
 import time
 
-sys.path.append(sys.argv[1])                       # site-packages: numpy, torch, ...
+WORK = sys.argv[1]                                 # submissions' folders are made here
+sys.path.extend(sys.argv[2:])                      # site-packages: numpy, torch, ...
 sys.path.append(os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np                                  # noqa: E402
@@ -26,7 +31,8 @@ from named import invoke                            # noqa: E402
 import measure                                      # noqa: E402  (cost counters: slow to import, done once here)
 
 torch.set_num_threads(1)
-STREAM_CAP = 8 * 2**20                             # bytes of stdout/stderr a worker may write (RLIMIT_FSIZE)
+STREAM_SHOWN = 20_000                              # bytes of stdout/stderr sent back for the report
+MAX_INT_BITS = 3_400                               # about 1,000 digits: larger integers are not data
 
 
 # ----------------------------------------------------------------------------------------- the worker side
@@ -41,6 +47,10 @@ def _plain(value, depth=0):
         return tensor.contiguous().numpy().copy()
     if isinstance(value, np.ndarray):
         return np.asarray(value).view(np.ndarray).copy()
+    if type(value) is int and value.bit_length() > MAX_INT_BITS:
+        return wire.Unsupported("integer with more than 1,000 digits")
+    if type(value) is str and len(value) > wire.MAX_STRING:
+        return wire.Unsupported(f"text longer than {wire.MAX_STRING} characters")
     if type(value) in (bool, int, float, str) or value is None or isinstance(value, np.generic):
         return value
     if type(value) in (list, tuple):
@@ -56,8 +66,25 @@ def _student_traceback(error: BaseException, root: str) -> str:
     frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith(root)]
     lines = [f'  File "{os.path.relpath(f.filename, root)}", line {f.lineno}, in {f.name}\n    {f.line}'
              for f in frames[-5:]]
-    message = f"{type(error).__name__}: {error}"[:2000]
+    message = _resource_message(error) or f"{type(error).__name__}: {error}"[:2000]
     return "\n".join(lines + [message]) if lines else message
+
+
+def _resource_message(error: BaseException):
+    """Plain words for running into one of the sandbox's limits."""
+    import errno
+    if isinstance(error, OSError) and error.errno == errno.EFBIG:
+        return (f"OSError: your program printed (or wrote to one file) more than {_LIMITS['stream_bytes'] // 2**20} MiB, "
+                "the limit: print less")
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return "OSError: your program's files filled the sandbox's scratch space: write less"
+    if isinstance(error, MemoryError):
+        return (f"MemoryError: your program ran out of memory (the limit is {_LIMITS['memory_bytes'] / 2**30:g} GiB): "
+                "an array far larger than the inputs?")
+    return None
+
+
+_LIMITS = {"stream_bytes": 8 * 2**20, "memory_bytes": 3 * 2**30}   # the request's limits, set in each worker
 
 
 def _run_call(module, call, root):
@@ -78,7 +105,7 @@ def _run_call(module, call, root):
         cost["seconds"] = time.perf_counter() - start
     except BaseException as error:                  # noqa: B902 - SystemExit included: it is the student's
         return {"status": "error", "error": _student_traceback(error, root),
-                "seconds": time.perf_counter() - start}
+                "seconds": time.perf_counter() - start, "out_of_memory": isinstance(error, MemoryError)}
     try:
         value = _plain(value)
     except BaseException as error:                  # noqa: B902 - a returned object's methods are the student's
@@ -87,10 +114,25 @@ def _run_call(module, call, root):
     return {"status": "returned", "value": value, "cost": cost, "seconds": cost["seconds"]}
 
 
+def _fresh_namespaces():
+    """A fresh IPC namespace and a private /dev/shm for this worker: shared memory a student leaves behind
+    dies with the worker's processes instead of staying charged to the slot. Needs root; skipped without."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(0x08000000 | 0x00020000) != 0:                 # CLONE_NEWIPC | CLONE_NEWNS
+        return
+    libc.mount(b"none", b"/", None, 0x4000 | 0x40000, None)        # MS_REC | MS_PRIVATE: nothing leaks out
+    if os.path.isdir("/dev/shm"):
+        libc.mount(b"tmpfs", b"/dev/shm", b"tmpfs", 0x2 | 0x4, b"size=256m,mode=1777")   # MS_NOSUID | MS_NODEV
+
+
 def _drop_privileges(limits):
     import resource
+    _LIMITS.update(limits)
+    if os.getuid() == 0:
+        _fresh_namespaces()
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (STREAM_CAP, STREAM_CAP))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limits["stream_bytes"],) * 2)
     resource.setrlimit(resource.RLIMIT_AS, (limits["address_space"],) * 2)
     resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
     uid = limits.get("uid")
@@ -142,7 +184,7 @@ def _worker(request, start, out_fd):
                 stream.flush()
             except BaseException:                      # noqa: B902 - a student may have broken it
                 pass
-        data = memoryview(_frame(body))
+        data = memoryview(body if isinstance(body, bytes) else _frame(body))
         while data:
             data = data[write(out_fd, data):]
     try:
@@ -160,10 +202,23 @@ def _worker(request, start, out_fd):
             send({"event": "import-error", "error": _student_traceback(error, request["dir"])})
             os._exit(0)
         answers = getattr(module, "ANSWERS", None)
-        send({"event": "ready", "answers": _plain(answers) if isinstance(answers, dict) else None, "cells": cells})
+        try:
+            ready = _frame({"event": "ready", "answers": _plain(answers) if isinstance(answers, dict) else None,
+                            "cells": cells})
+        except BaseException as error:                 # noqa: B902 - ANSWERS may hold anything
+            ready = _frame({"event": "ready", "answers": wire.Unsupported(f"ANSWERS ({type(error).__name__})"),
+                            "cells": cells})
+        send(ready)
         gc.freeze()                                    # the collector never walks the zygote's heap mid-call
+        failed = dict(request.get("failed") or {})     # function -> (status, message): not run again
         for index in range(start, len(request["calls"])):
+            name = request["calls"][index]["function"]
+            if name in failed:
+                send({"call": index, "status": failed[name][0], "error": failed[name][1]})
+                continue
             result = _run_call(module, request["calls"][index], request["dir"])
+            if result.get("out_of_memory"):
+                failed[name] = ("error", f"not run: {name} ran out of memory on an earlier check")
             send(dict(result, call=index))
     except BaseException as error:                     # noqa: B902 - report, never raise in a fork
         try:
@@ -194,27 +249,64 @@ class _Pipe:
                 raise EOFError
             self.buffer += chunk
 
-    def read(self, deadline):
+    def read(self, deadline, limit=wire.MAX_FRAME_BYTES):
         self._fill(4, deadline)
         total = int.from_bytes(self.buffer[:4], "big")
-        if total > wire.MAX_FRAME_BYTES:
-            raise wire.WireError("oversized frame")
+        if total > limit:
+            raise _TooLarge(total, limit)
         self._fill(4 + total, deadline)
         frame = bytes(self.buffer[4:4 + total])
         del self.buffer[:4 + total]
         return wire.decode_frame(frame)
 
 
-def _kill_slot(uid):
-    """Kill every process of the slot's user: whatever a worker left behind must not meet the next student."""
-    if uid is None:
-        return
+class _TooLarge(wire.WireError):
+    def __init__(self, size, limit):
+        super().__init__(f"the reply is {size / 2**20:.1f} MiB, more than this call's limit of {limit / 2**20:.1f} MiB "
+                         "(a value far larger than the inputs?)")
+
+
+def _kill_pass(uid):
+    """One kill(-1) from inside the slot's user: every process it owns at that instant, at once."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+            os.kill(-1, signal.SIGKILL)                # never the caller itself, never the zygote (root)
+        except BaseException:                          # noqa: B902 - nothing to signal
+            pass
+        os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def _owned_by(uid):
+    """Processes (zombies included) of the slot's user still in /proc."""
+    found = []
     for entry in os.listdir("/proc"):
         try:
             if entry.isdigit() and os.stat(f"/proc/{entry}").st_uid == uid:
-                os.kill(int(entry), signal.SIGKILL)
-        except (FileNotFoundError, ProcessLookupError):
+                found.append(int(entry))
+        except OSError:
             pass
+    return found
+
+
+def _kill_slot(uid, rounds=500):
+    """Kill every process of the slot's user until none is left (a process that keeps forking is caught in a
+    later round); killed orphans come back to the zygote (a subreaper) and are reaped between rounds.
+    Returns False if some survived."""
+    _reap_all()
+    if uid is None:
+        return True
+    for _ in range(rounds):
+        if not _owned_by(uid):
+            return True
+        _kill_pass(uid)
+        time.sleep(0.001)
+        _reap_all()
+    return not _owned_by(uid)
 
 
 def _reap(pid, grace_s=1.0):
@@ -235,7 +327,10 @@ def _reap(pid, grace_s=1.0):
         return "the process closed the grader's channel"
     if os.WIFSIGNALED(status):
         name = signal.Signals(os.WTERMSIG(status)).name
-        return f"the process was killed by {name}" + (" (out of memory?)" if name == "SIGKILL" else "")
+        if name == "SIGKILL":
+            return (f"the process was killed (SIGKILL), most likely because it ran out of memory (the limit is "
+                    f"{_LIMITS['memory_bytes'] / 2**30:g} GiB)")
+        return f"the process was killed by {name}"
     return f"the process exited with code {os.WEXITSTATUS(status)}"
 
 
@@ -281,13 +376,22 @@ def _ended(pid, problem):
     return f"the process wrote invalid data to the grader's channel ({problem}) and was stopped"
 
 
+def _out_of_budget(request):
+    return {"event": "time-budget", "error": f"this submission's time budget ({request['budget_s']:g} s, its import "
+            "included) ran out; the calls after it were not run"}
+
+
 def _relay(pipe, pid, request, ready, reply):
-    """Forward one worker's frames. Returns the index of the call it stopped at (None if the import failed)."""
+    """Forward one worker's frames. Returns the index of the call it stopped at (None if the import failed or
+    the submission's time budget ran out)."""
     calls, first, limit = request["calls"], request["first_call"], float(request["limits"]["import_timeout_s"])
+    budget = request["deadline"]
     try:
-        message = _first_frame(pipe.read(time.monotonic() + limit))
+        message = _first_frame(pipe.read(min(time.monotonic() + limit, budget), 4 * 2**20))
     except TimeoutError:
-        reply({"event": "import-timeout", "error": f"importing took longer than {limit:g} s"})
+        over = time.monotonic() >= budget
+        reply(_out_of_budget(request) if over else
+              {"event": "import-timeout", "error": f"importing took longer than {limit:g} s"})
         return None
     except (EOFError, wire.WireError) as problem:
         reply({"event": "import-error", "error": f"while importing, {_ended(pid, problem)}"})
@@ -300,27 +404,53 @@ def _relay(pipe, pid, request, ready, reply):
     for index in range(first, len(calls)):
         limit = float(calls[index].get("timeout_s", 10))
         try:
-            message = _call_frame(pipe.read(time.monotonic() + limit), index)
+            message = _call_frame(pipe.read(min(time.monotonic() + limit, budget),
+                                            int(calls[index].get("max_bytes", wire.MAX_FRAME_BYTES))), index)
         except TimeoutError:
-            reply({"call": index, "status": "timeout", "error": f"did not return within {limit:g} s"})
+            over = time.monotonic() >= budget
+            reply({"call": index, "status": "timeout",
+                   "error": _out_of_budget(request)["error"] if over else f"did not return within {limit:g} s"})
+            _fail_fast(request, index, "timeout", "timed out")
+            if over:
+                reply(_out_of_budget(request))
+                return None
+            return index
+        except _TooLarge as problem:
+            _reap(pid, grace_s=0)
+            reply({"call": index, "status": "crashed", "error": str(problem)})
             return index
         except (EOFError, wire.WireError) as problem:
-            reply({"call": index, "status": "crashed", "error": f"during this call, {_ended(pid, problem)}"})
+            how = _ended(pid, problem)
+            reply({"call": index, "status": "crashed", "error": f"during this call, {how}"})
+            if "SIGKILL" in how:
+                _fail_fast(request, index, "error", "was killed (out of memory?)")
             return index
         reply(message)
     return len(calls)
 
 
+def _fail_fast(request, index, status, what):
+    """A function that hung or was killed is not run again in this submission: its later calls fail at once."""
+    name = request["calls"][index]["function"]
+    request["failed"][name] = (status, f"not run: {name} {what} on an earlier check")
+
+
 def _serve(request, reply):
-    """Run all calls of one request; after a call that hangs or dies, a fresh worker resumes at the next."""
+    """Run all calls of one request; after a call that hangs or dies, a fresh worker resumes at the next,
+    while the submission's time budget lasts."""
     first, ready = 0, False
+    request = dict(request, failed={}, deadline=time.monotonic() + float(request["budget_s"]))
     while first is not None and (not ready or first < len(request["calls"])):
+        if time.monotonic() >= request["deadline"]:
+            reply(_out_of_budget(request))
+            return
         pid, pipe = _start_worker(request, first)
         try:
             stopped = _relay(pipe, pid, dict(request, first_call=first), ready, reply)
         finally:
             os.close(pipe.fd)
             _signal_group(pid)
+            _reap_all()
         ready = stopped is not None
         first = None if stopped is None else stopped + 1
 
@@ -356,7 +486,68 @@ def _warm_up():
         pass
 
 
+def _stage(request, count):
+    """Write the submission's files into a fresh folder the slot's user owns; its output goes to a capture
+    folder beside it that stays root's (the worker opens it before dropping privileges)."""
+    folder, uid = os.path.join(WORK, f"s{count}"), request["limits"].get("uid")
+    os.makedirs(folder)
+    for name, content in request["files"].items():
+        target = os.path.normpath(os.path.join(folder, name))
+        if not target.startswith(folder + os.sep):
+            continue
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "wb") as stream:
+            stream.write(content.tobytes())
+    capture = folder + ".capture"
+    os.makedirs(capture)
+    for name in ("stdout", "stderr"):
+        open(os.path.join(capture, name), "wb").close()
+    if uid is not None:
+        for top, folders, files in os.walk(folder):
+            for path in [top, *(os.path.join(top, f) for f in files)]:
+                os.chown(path, uid, uid)
+    return dict(request, dir=folder, capture=capture, files=None)
+
+
+def _streams(capture, cap):
+    """What the student printed: the first bytes of each stream, and whether it hit the limit."""
+    found = {}
+    for name in ("stdout", "stderr"):
+        path = os.path.join(capture, name)
+        try:
+            with open(path, "rb") as stream:
+                data = stream.read(STREAM_SHOWN + 1)
+            size = os.path.getsize(path)
+        except OSError:
+            data, size = b"", 0
+        text = data[:STREAM_SHOWN].decode("utf-8", errors="replace")
+        if size >= cap:
+            text += f"\n[... your program printed more than {cap // 2**20} MiB, the limit; the rest was not kept ...]"
+        elif len(data) > STREAM_SHOWN:
+            text += "\n[... output cut ...]"
+        found[name] = text
+    return found
+
+
+def _finish(request):
+    """After a submission: kill every process of the slot's user, read the output, remove the folders.
+    Returns the "done" frame; `clean` is False when something could not be cleared (the grader then
+    replaces this zygote)."""
+    import shutil
+    clean = _kill_slot(request["limits"].get("uid"))
+    found = _streams(request["capture"], request["limits"]["stream_bytes"])
+    for path in (request["dir"], request["capture"]):
+        try:
+            shutil.rmtree(path)
+        except BaseException:                          # noqa: B902 - a student's folder may be odd (very deep)
+            clean = False
+    return {"event": "done", "clean": clean, **found}
+
+
 def main():
+    import ctypes
+    ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)            # PR_SET_CHILD_SUBREAPER: orphans come back to be reaped
+    os.makedirs(WORK, mode=0o755, exist_ok=True)
     _warm_up()
     # The protocol moves off fds 0/1 so that nothing printed can be mistaken for a frame.
     requests, replies = os.fdopen(os.dup(0), "rb"), os.fdopen(os.dup(1), "wb")
@@ -370,15 +561,26 @@ def main():
         pass
     reply = lambda body: wire.write_frame(replies, body)
     wire.write_frame(replies, {"event": "started", "torch": torch.__version__})
+    count = 0
     while True:
         try:
             request = wire.read_frame(requests)
         except EOFError:
             return
+        count += 1
+        try:
+            request = _stage(request, count)
+        except OSError as error:
+            reply({"event": "worker-error", "error": f"the submission could not be copied into the sandbox "
+                   f"({os.strerror(error.errno) if error.errno else type(error).__name__})"})
+            reply({"event": "done", "clean": False, "stdout": "", "stderr": ""})
+            return
+        _LIMITS.update(request["limits"])
         _serve(request, reply)
-        reply({"event": "done"})
-        _kill_slot(request["limits"].get("uid"))       # while the grader judges, clear the slot for the next
-        _reap_all()
+        done = _finish(request)
+        reply(done)
+        if not done["clean"]:
+            return
 
 
 if __name__ == "__main__":

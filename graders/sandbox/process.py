@@ -1,9 +1,14 @@
 """Starting, feeding and stopping sandboxed children. The grader's side of the sandbox.
 
-A `Sandbox` owns one long-lived zygote (see child.py) for one grading slot. `run` copies a submission into
-the slot's work folder, sends the calls, and turns the child's frames into `Outcome`s. Whatever the
-student's code does, `run` returns: a dead or stuck zygote is killed and restarted, and the calls it
-could not answer come back as errors.
+A `Sandbox` owns one long-lived zygote (see child.py) for one grading slot. `run` sends a submission's files
+and calls, and turns the child's frames into `Outcome`s. Whatever the student's code does, `run` returns:
+a dead or stuck zygote is killed and restarted, and the calls it could not answer come back as errors.
+
+The grader's own budgets live here too: each call's reply may hold at most a size derived from its inputs
+(checked by the zygote before it reads the reply, and again here), and the values of one submission kept
+for judging have a total; the submission's wall clock (import included) is bounded. After each submission
+the slot must be as it was: no process of the slot's user, no memory still charged; otherwise the zygote is
+replaced before the next student.
 """
 from __future__ import annotations
 
@@ -18,16 +23,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
+import numpy as np
+
 from .. import wire
 from ..model import Call, Outcome, Status, Submission, SubmissionError
-from .layers import CGROUP_ROOT, Limits, available_layers, child_command
+from ..plain_answers import plain_answers
+from .layers import CGROUP_ROOT, Limits, available_layers, child_command, lease_uid
 
 __all__ = ["Sandbox", "RunResult"]
 
 _CHILD_FILES = (*(Path(__file__).with_name(f) for f in ("child.py", "named.py", "notebook.py", "measure.py")), Path(wire.__file__))
 START_TIMEOUT_S = 60.0
-STREAM_SHOWN = 20_000                    # characters of stdout/stderr kept for the report
 PIPE_BYTES = 1 << 20
+LEFTOVER_BYTES = 128 * 2**20             # memory still charged to the slot after a submission: restart it
 
 
 def widen_pipe(fd: int) -> None:
@@ -55,6 +63,7 @@ class _Cgroups:
     """The slot's cgroups (v1): memory and process-count caps for the zygote and all its workers."""
 
     def __init__(self, slot: int, limits: Limits, layers: tuple[str, ...]):
+        _remove_stale_cgroups()
         self.paths = {}
         for controller, setting, value in (("memory", "memory.limit_in_bytes", limits.memory_bytes),
                                            ("pids", "pids.max", limits.processes * 4)):
@@ -73,48 +82,99 @@ class _Cgroups:
         path = self.paths.get("memory")
         return bool(path and int((path / "memory.failcnt").read_text() or 0))
 
+    def charged(self) -> int:
+        """Resident and shared memory still charged to the slot (page cache of libraries not counted)."""
+        path = self.paths.get("memory")
+        if not path:
+            return 0
+        stats = dict(line.split() for line in (path / "memory.stat").read_text().splitlines())
+        return int(stats.get("total_rss", 0)) + int(stats.get("total_shmem", 0))
+
+    def processes(self) -> int:
+        path = self.paths.get("pids")
+        return len((path / "cgroup.procs").read_text().split()) if path else 0
+
     def remove(self) -> None:
         for path in self.paths.values():
+            _remove_cgroup(path)
+
+
+def _remove_cgroup(path: Path, wait_s: float = 2.0) -> None:
+    """Kill what is left in a cgroup and remove it (processes take a moment to leave after SIGKILL)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            pids = [int(p) for p in (path / "cgroup.procs").read_text().split()]
+        except OSError:
+            return
+        for pid in pids:
             try:
-                path.rmdir()
-            except OSError:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
                 pass
+        try:
+            path.rmdir()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.02)
+
+
+def _remove_stale_cgroups() -> None:
+    """Cgroups of grader processes that no longer run (a crash, a kill -9) are removed."""
+    for controller in ("memory", "pids"):
+        for path in (CGROUP_ROOT / controller / "autograde").glob("*-slot*"):
+            owner = path.name.split("-", 1)[0]
+            if owner.isdigit() and not Path(f"/proc/{owner}").exists():
+                _remove_cgroup(path, wait_s=0.5)
 
 
 class Sandbox:
-    """One isolated grading slot. Use as a context manager; not thread-safe (one slot, one submission)."""
+    """One isolated grading slot. Use as a context manager; not thread-safe (one slot, one submission).
+    `hidden` is no longer needed: the sandbox sees only its allow-list (see layers.py); it is accepted for
+    callers that still pass it."""
 
-    def __init__(self, *, slot: int = 0, hidden: Sequence[Path] = (), limits: Limits = Limits()):
+    def __init__(self, *, slot: int = 0, limits: Limits = Limits(), hidden: Sequence[Path] = ()):
         self.slot, self.limits, self.layers = slot, limits, available_layers()
+        self._uid, self._lease = lease_uid(slot) if "uid-drop" in self.layers else (None, None)
         self._scratch = Path(tempfile.mkdtemp(prefix=f"autograde-slot{slot}-"))
-        self._bundle, self._work = self._scratch / "grader", self._scratch / "work"
-        self._bundle.mkdir()
-        self._work.mkdir(mode=0o755)
+        bundle, work = self._scratch / "grader", self._scratch / "work"
+        bundle.mkdir()
+        work.mkdir(mode=0o755)                         # used without bubblewrap; inside it, a tmpfs instead
         for file in _CHILD_FILES:
-            shutil.copy(file, self._bundle / file.name)
-        # a file cannot be hidden behind a tmpfs: hide the folder it is in
-        hidden_paths = {p if p.is_dir() else p.parent for p in (Path(h).resolve() for h in hidden)}
-        hidden_paths.add(Path(__file__).resolve().parents[2])
-        self._argv, _, self._inside_work = child_command(self._bundle, self._work, tuple(hidden_paths), self.layers)
+            shutil.copy(file, bundle / file.name)
+        self._argv, self._options = child_command(bundle, work, self.layers, limits)
         self._cgroups = _Cgroups(slot, limits, self.layers)
         self._process: subprocess.Popen | None = None
         self._buffer = bytearray()
-        self._count = 0
+        self._baseline = (0, 0)
 
     # -------------------------------------------------------------------------------- zygote life cycle
     def _start(self) -> None:
-        env = {"PATH": "/usr/bin:/bin", "HOME": self._inside_work, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+        env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp", "PYTHONHASHSEED": "0",
-               "LANG": "C.UTF-8"}
+               "LANG": "C.UTF-8", "JOBLIB_MULTIPROCESSING": "0", "PYTHONDONTWRITEBYTECODE": "1"}
         env.update({k: v for k, v in os.environ.items() if k.startswith("OPENBLAS_CORE") or k == "OPENBLAS_L2_SIZE"})
-        self._process = subprocess.Popen(self._argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         stderr=subprocess.DEVNULL, env=env, cwd=self._work,
-                                         preexec_fn=self._cgroups.enter, start_new_session=True)
+        options, keep = self._argv, ()
+        if self._options:                              # bubblewrap's options through a pipe, not its command line
+            read_end, write_end = os.pipe()
+            os.write(write_end, self._options)
+            os.close(write_end)
+            options, keep = [a if a != "3" else str(read_end) for a in self._argv[:3]] + self._argv[3:], (read_end,)
+        try:
+            self._process = subprocess.Popen(options, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                             stderr=subprocess.DEVNULL, env=env, cwd=self._scratch, pass_fds=keep,
+                                             preexec_fn=self._cgroups.enter, start_new_session=True)
+        finally:
+            for fd in keep:
+                os.close(fd)
         self._buffer = bytearray()
         widen_pipe(self._process.stdout.fileno())
-        started = self._read(time.monotonic() + START_TIMEOUT_S)
+        started = self._read(time.monotonic() + START_TIMEOUT_S, 2**20)
         if started.get("event") != "started":
             raise RuntimeError(f"the sandbox did not start: {started}")
+        self._baseline = (self._cgroups.charged(), self._cgroups.processes())
 
     def _stop(self) -> None:
         if self._process is not None:
@@ -129,6 +189,9 @@ class Sandbox:
         self._stop()
         self._cgroups.remove()
         shutil.rmtree(self._scratch, ignore_errors=True)
+        if self._lease is not None:
+            os.close(self._lease)
+            self._lease = None
 
     def __enter__(self) -> "Sandbox":
         return self
@@ -136,13 +199,25 @@ class Sandbox:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def _slot_is_clear(self, done: dict) -> bool:
+        """After a submission: the zygote cleared the slot, nothing of the student still holds memory, and no
+        process beyond the zygote's own is left (given a moment to be reaped)."""
+        if done.get("clean") is not True:
+            return False
+        memory, processes = self._baseline
+        for _ in range(20):
+            if self._cgroups.charged() <= memory + LEFTOVER_BYTES and self._cgroups.processes() <= processes:
+                return True
+            time.sleep(0.01)
+        return False
+
     # -------------------------------------------------------------------------------- frames
-    def _read(self, deadline: float) -> Any:
+    def _read(self, deadline: float, limit: int) -> Any:
         fd = self._process.stdout.fileno()
         while True:
             if len(self._buffer) >= 4:
                 total = int.from_bytes(self._buffer[:4], "big")
-                if total > wire.MAX_FRAME_BYTES:
+                if total > limit:
                     raise wire.WireError("oversized frame from the sandbox")
                 if len(self._buffer) >= 4 + total:
                     frame = bytes(self._buffer[4:4 + total])
@@ -157,108 +232,109 @@ class Sandbox:
             self._buffer += chunk
 
     # -------------------------------------------------------------------------------- one submission
-    def _stage(self, submission: Submission) -> tuple[Path, str]:
-        """Copy the submission's files into a fresh folder the slot's user owns."""
-        self._count += 1
-        folder = self._work / f"s{self._count}"
-        uid = self.limits.for_slot(self.slot, self.layers)["uid"]
-        for relative, content in submission.files.items():
-            target = folder / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
-        folder.mkdir(exist_ok=True)
-        capture = self._work / f"s{self._count}.capture"
-        capture.mkdir()
-        for name in ("stdout", "stderr"):
-            (capture / name).touch()
-        if uid is not None:
-            for path in [folder, *folder.rglob("*")]:
-                os.chown(path, uid, uid)
-        return folder, f"{self._inside_work}/{folder.name}"
-
     def run(self, submission: Submission, calls: Sequence[Call], module: str | None, *,
             notebook_mode: str = "full") -> RunResult:
         """Import `module` (a file of the submission) in a fresh worker and run `calls`. Never raises for
-        anything the student's code does."""
+        anything the student's code does. A notebook's second run (definitions only) has what is left of the
+        time budget after the full run's import budget."""
         if self._process is None or self._process.poll() is not None:
             self._start()
-        folder, inside = self._stage(submission)
-        request = {"dir": inside, "module": module, "capture": f"{inside}.capture", "notebook_mode": notebook_mode,
-                   "limits": self.limits.for_slot(self.slot, self.layers),
-                   "calls": [_call_message(c) for c in calls]}
-        try:
-            replies = self._exchange(request, calls)
-        finally:
-            stdout, stderr = (_read_capped(folder.with_name(folder.name + ".capture") / n) for n in ("stdout", "stderr"))
-            shutil.rmtree(folder, ignore_errors=True)
-            shutil.rmtree(folder.with_name(folder.name + ".capture"), ignore_errors=True)
-        return _collect(replies, calls, stdout, stderr)
+        budget = self.limits.submission_s - (self.limits.import_timeout_s if notebook_mode == "definitions" else 0)
+        request = {"files": {name: np.frombuffer(content, dtype=np.uint8) for name, content in submission.files.items()},
+                   "module": module, "notebook_mode": notebook_mode, "budget_s": budget,
+                   "limits": self.limits.for_worker(self._uid),
+                   "calls": [_call_message(c, self.limits) for c in calls]}
+        replies, done = self._exchange(request, budget)
+        if not self._slot_is_clear(done):
+            self._stop()                                # the next student gets a fresh zygote
+        return _collect(replies, calls, done)
 
-    def _exchange(self, request: dict, calls: Sequence[Call]) -> list[dict]:
-        """Send one request and gather replies until "done"; a zygote that dies or stalls is replaced."""
-        wire.write_frame(self._process.stdin, request)
-        restart = self.limits.import_timeout_s + 5.0                   # every call may hang and re-import
-        budget = 30.0 + restart + sum(c.timeout_s + restart for c in calls)
-        deadline, replies = time.monotonic() + budget, []
+    def _exchange(self, request: dict, budget: float) -> tuple[list[dict], dict]:
+        """Send one request and gather replies until "done"; a zygote that dies or stalls is replaced. Values
+        beyond the submission's reply budget are dropped as they arrive."""
+        limit = max([c["max_bytes"] for c in request["calls"]] + [4 * 2**20]) + 2**20
+        deadline, replies, kept = time.monotonic() + budget + 30.0, [], 0
         try:
+            wire.write_frame(self._process.stdin, request)
             while True:
-                reply = self._read(deadline)
+                reply = self._read(deadline, limit)
                 if reply.get("event") == "done":
-                    return replies
+                    return replies, reply
+                kept += _size(reply.get("value"))
+                if kept > self.limits.reply_bytes and "value" in reply:
+                    reply = dict(reply, status="error", value=None, error=f"not kept: this submission's results "
+                                 f"together exceed {self.limits.reply_bytes // 2**20} MiB")
                 replies.append(reply)
         except (TimeoutError, EOFError, wire.WireError, BrokenPipeError) as problem:
             killed_for_memory = self._cgroups.was_oom_killed()
             self._stop()
             why = "ran out of memory" if killed_for_memory else f"stopped responding ({type(problem).__name__})"
             replies.append({"event": "sandbox-lost", "error": f"the sandbox {why}; remaining calls were not run"})
-            return replies
+            return replies, {}
 
 
-def _call_message(call: Call) -> dict:
+def _size(value: Any) -> int:
+    """Bytes a decoded value holds (arrays and strings; the rest is small and bounded by the frame)."""
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, (list, tuple)):
+        return sum(_size(v) for v in value)
+    if isinstance(value, dict):
+        return sum(_size(v) for v in value.values())
+    return len(value) if isinstance(value, str) else 8
+
+
+def _call_message(call: Call, limits: Limits) -> dict:
+    inputs = _size(list(call.args)) + _size(dict(call.kwargs)) + _size(call.cotangent)
+    max_bytes = min(max(limits.call_bytes, limits.call_bytes_factor * inputs), wire.MAX_FRAME_BYTES)
     return {"function": call.function, "args": list(call.args), "kwargs": dict(call.kwargs),
             "measure_cost": call.measure_cost, "timeout_s": call.timeout_s, "seed": call.seed,
-            "grad_wrt": call.grad_wrt, "cotangent": call.cotangent, "report": call.report}
-
-
-def _read_capped(path: Path) -> str:
-    try:
-        with open(path, "rb") as stream:
-            data = stream.read(STREAM_SHOWN + 1)
-    except OSError:
-        return ""
-    text = data[:STREAM_SHOWN].decode("utf-8", errors="replace")
-    return text + ("\n[... output cut ...]" if len(data) > STREAM_SHOWN else "")
+            "grad_wrt": call.grad_wrt, "cotangent": call.cotangent, "report": call.report, "max_bytes": max_bytes}
 
 
 _SUBMISSION_ERRORS = {"import-error": "import-crash", "import-timeout": "import-timeout",
-                      "worker-error": "worker-error", "sandbox-lost": "killed"}
+                      "worker-error": "worker-error", "sandbox-lost": "killed", "time-budget": "time-budget"}
 _CALL_STATUS = {"returned": Status.PASSED, "error": Status.ERROR, "missing": Status.MISSING,
                 "timeout": Status.TIMEOUT, "crashed": Status.ERROR}
 
 
-def _collect(replies: list[dict], calls: Sequence[Call], stdout: str, stderr: str) -> RunResult:
-    """Frames -> Outcomes, one per call; calls with no reply get the submission's error as theirs."""
+def _collect(replies: list[dict], calls: Sequence[Call], done: dict) -> RunResult:
+    """Frames -> Outcomes, one per call; calls with no reply get the submission's error as theirs. Answers
+    from `ANSWERS` pass the same gate as answers.yaml."""
     outcomes: dict[int, Outcome] = {}
     errors: list[SubmissionError] = []
     answers, student_s, cells = None, 0.0, None
     for reply in replies:
         event = reply.get("event")
         if event == "ready":
-            answers = reply.get("answers") if isinstance(reply.get("answers"), dict) else None
+            if reply.get("answers") is not None:
+                answers, problems = plain_answers(reply["answers"], source="ANSWERS")
+                errors += [SubmissionError("bad-answers", p) for p in problems]
             cells = tuple(c for c in reply["cells"] if isinstance(c, dict)) if isinstance(reply.get("cells"), list) else None
         elif event in _SUBMISSION_ERRORS:
             kind = _SUBMISSION_ERRORS[event]
             errors.append(SubmissionError(kind, str(reply.get("error", ""))[:4000]))
         elif type(reply.get("call")) is int and 0 <= reply["call"] < len(calls):
             outcomes[reply["call"]] = _outcome(reply)
-            student_s += float(reply.get("seconds", 0) or 0)
-    reason = errors[0].message.splitlines()[-1] if errors else "no result came back"
+            student_s += _number(reply.get("seconds"))
+    failures = [e for e in errors if e.kind != "bad-answers"]
+    reason = failures[-1].message.splitlines()[-1] if failures else "no result came back"
     filled = tuple(outcomes.get(i, Outcome(Status.ERROR, error=f"not run: {reason}")) for i in range(len(calls)))
+    stdout, stderr = (str(done.get(name, ""))[:30_000] for name in ("stdout", "stderr"))
     return RunResult(filled, answers, tuple(errors), stdout, stderr, student_s, cells)
 
 
 def _outcome(reply: dict) -> Outcome:
     status = _CALL_STATUS.get(reply.get("status"), Status.INVALID)
     cost = reply.get("cost") if isinstance(reply.get("cost"), dict) else {}
-    cost = {k: float(v) for k, v in cost.items() if type(v) in (int, float)}
-    return Outcome(status, value=reply.get("value"), error=str(reply.get("error", ""))[:4000], cost=cost)
+    cost = {str(k): _number(v) for k, v in cost.items() if type(v) in (int, float)}
+    return Outcome(status, value=reply.get("value"), error=str(reply.get("error") or "")[:4000], cost=cost)
+
+
+def _number(value: Any) -> float:
+    """A count or a duration the zygote reported; anything odd counts as 0."""
+    try:
+        number = float(value) if type(value) in (int, float) else 0.0
+    except OverflowError:
+        return 0.0
+    return number if np.isfinite(number) else 0.0

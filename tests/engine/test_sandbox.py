@@ -154,14 +154,19 @@ def test_plotting_and_temporary_files_work_and_stay_with_their_submission(sandbo
     assert run(sandbox, source, Call("leftovers", (1,))).outcomes[0].value == []
 
 
-def test_an_interpreter_under_tmp_stays_reachable_for_the_slot_user(monkeypatch, tmp_path):
-    """CI may clone the repository (and its venv) under /tmp, which the sandbox replaces with a tmpfs."""
-    from pathlib import Path
-
+def test_the_file_system_is_an_allow_list_and_the_command_line_names_no_path(monkeypatch, tmp_path):
+    """Only the Python install, system libraries, site-packages and the child's files are bound, read-only;
+    a repository (and its venv) cloned under /tmp works, because the venv appears at a neutral path."""
     from graders.sandbox import layers
-    monkeypatch.setattr(layers.sys, "prefix", "/tmp/ci-clone/.venv")
-    argv, _, _ = layers.child_command(tmp_path / "b", tmp_path / "w", (Path("/tmp/ci-clone"),), ("bubblewrap",))
-    tmpfs = argv.index("--tmpfs")
-    assert argv[tmpfs + 1] == "/tmp" and argv.index("--ro-bind", tmpfs) > tmpfs
-    made = [argv[i + 3] for i, a in enumerate(argv) if a == "--perms" and argv[i + 1] == "0755"]
-    assert "/tmp/ci-clone" in made and argv.index("/tmp/ci-clone/.venv") > argv.index("--perms")
+    monkeypatch.setattr(layers, "_sites", lambda: ["/tmp/ci-clone/.venv/lib/python3.11/site-packages"])
+    argv, options = layers.child_command(tmp_path / "b", tmp_path / "w", ("bubblewrap",), layers.Limits())
+    assert argv[1:3] == ["--args", "3"] and not any("ci-clone" in a or str(tmp_path) in a for a in argv)
+    options = options.decode().split("\0")
+    binds = [(options[i + 1], options[i + 2]) for i, o in enumerate(options) if o == "--ro-bind"]
+    assert ("/tmp/ci-clone/.venv/lib/python3.11/site-packages", "/sandbox/site-packages") in binds
+    assert not any(o in ("--bind", "--dev-bind") for o in options)
+    assert all(source == target or target.startswith("/sandbox/") for source, target in binds)
+    assert "/" not in [source for source, _ in binds]
+    assert not any(target.startswith(("/home", "/root", "/work", "/tmp")) for _, target in binds)
+    made = [options[i + 3] for i, o in enumerate(options) if o == "--perms" and options[i + 2] == "--dir"]
+    assert "/sandbox" in made and options.index("/tmp") < options.index("--ro-bind")
