@@ -131,7 +131,7 @@ def _decode(node: Any, blobs: list[bytes], depth: int = 0) -> Any:
     if type(node) is str:
         if len(node) > MAX_STRING:
             raise WireError("string too long")
-        return node
+        return node.encode("utf-8", "replace").decode("utf-8")      # a lone surrogate cannot reach a report
     if type(node) is list:
         return [_decode(v, blobs, depth + 1) for v in node]
     if type(node) is not dict:
