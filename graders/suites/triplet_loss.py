@@ -45,6 +45,13 @@ def with_copies(E: np.ndarray, copies: Mapping[int, int], *, jitter: float = 0.0
     return E
 
 
+def catalogued(question: str, known: Sequence[Mistake]) -> list[Mistake]:
+    """The field's conventions for this question (reference/triplet_loss_mistakes.py, CONVENTIONS) not in `known`."""
+    functions = {m.expected for m in known}
+    return [Mistake(c.note, c.function, c.feedback) for c in wrong.CONVENTIONS
+            if question in c.questions and c.note and c.function not in functions and c.note != "random-semi-hard-negative"]
+
+
 def loss_call(function: str, labels, E, margin: float, squared: bool | None) -> Call:
     return Call(function, (np.asarray(labels, dtype=np.int64), E, margin), {} if squared is None else {"squared": squared})
 
@@ -79,6 +86,7 @@ DISTANCE_MISTAKES = [
     Mistake("ignores-squared", wrong.pairwise_distances_ignoring_squared,
             "With squared=True the result is ||E_a - E_b||^2; yours are Euclidean distances whatever `squared` is."),
 ]
+DISTANCE_MISTAKES += catalogued("pairwise_distances", DISTANCE_MISTAKES)
 
 
 def _without_diagonal(value: Any) -> Any:
@@ -318,7 +326,13 @@ batch_all_checks = [
 
 
 # ------------------------------------------------------------------------------------------------ batch_hard
-BATCH_HARD = random_loss_calls("batch_hard_triplet_loss", seeds=(71, 72, 73, 74, 75))
+# Inputs chosen to separate: besides batches where every anchor (or none) violates the margin, a tight class far
+# from two overlapping ones, plus a singleton: 4 anchors with loss 0, 8 with a positive loss, 1 left out.
+_MIXED = np.concatenate([6.0 + 0.05 * np.random.default_rng(76).standard_normal((4, 3)),
+                         np.random.default_rng(77).standard_normal((9, 3))])
+BATCH_HARD = random_loss_calls("batch_hard_triplet_loss", seeds=(71, 72, 73, 74, 75)) + [
+    loss_call("batch_hard_triplet_loss", np.array([0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3]), _MIXED, 0.5, squared)
+    for squared in (False, True)]
 ON_OWN_BATCH_HARD = on_own_helpers(ref.batch_hard_from_distances, default_squared=False)
 BATCH_HARD_MISTAKES = [
     Mistake("hardest-negative-is-farthest", wrong.batch_hard_farthest_negative,
@@ -332,6 +346,7 @@ BATCH_HARD_MISTAKES = [
             "Your mean runs over all B anchors; anchors without a positive or without a negative are left out of "
             "the mean (and the loss is 0 when no anchor is left)."),
 ]
+BATCH_HARD_MISTAKES += catalogued("batch_hard", BATCH_HARD_MISTAKES)
 
 batch_hard_checks = [
     returns("matches the hardest positive and hardest negative per anchor", 2.5, BATCH_HARD, ref.batch_hard_triplet_loss,
@@ -367,12 +382,34 @@ SEMI_HARD_MISTAKES = [
     Mistake("semi-hard-not-strict", wrong.semi_hard_not_strict,
             "Your semi-hard test is d(a, n) >= d(a, p); eq. 4 is strict, d(a, n) > d(a, p)."),
 ]
+SEMI_HARD_MISTAKES += catalogued("semi_hard", SEMI_HARD_MISTAKES)
+RANDOM_SEMI_HARD = next(c for c in wrong.CONVENTIONS if c.note == "random-semi-hard-negative")
+
+
+def naming_random_semi_hard(check: Check) -> Check:
+    """`check`, naming `random-semi-hard-negative` when every loss lies between the one of the farthest and the
+    one of the closest semi-hard negative inside the margin: what a random semi-hard choice gives."""
+    low = [float(call_reference(wrong.semi_hard_farthest_in_margin, c)) for c in check.calls]
+    high = [float(call_reference(ref.semi_hard_triplet_loss, c)) for c in check.calls]
+
+    def judge(values, *support) -> Verdict:
+        verdict = check.judge(values, *support)
+        got = [as_array(v) for v in values]
+        if verdict.status is not Status.FAILED or verdict.note or any(g is None or g.size != 1 for g in got):
+            return verdict
+        slack = [float(Tolerance().allowed(np.asarray(h))) for h in high]
+        if all(lo - e <= float(g.reshape(())) <= hi + e for g, lo, hi, e in zip(got, low, high, slack)):
+            return Verdict.failed(RANDOM_SEMI_HARD.feedback, note=RANDOM_SEMI_HARD.note, **verdict.evidence)
+        return verdict
+    return dataclasses.replace(check, judge=judge)
+
 
 semi_hard_checks = [
-    returns("matches the semi-hard choice with the farthest-negative fallback", 2.5, SEMI_HARD,
-            ref.semi_hard_triplet_loss, what="the loss", mistakes=SEMI_HARD_MISTAKES, given=[ON_OWN_SEMI_HARD],
-            concept="Per positive pair (a, p): the closest negative with d(a, n) > d(a, p), else the farthest negative "
-                    "of a; the mean of [d(a, p) - d(a, n) + margin]_+ over the pairs whose anchor has a negative."),
+    naming_random_semi_hard(returns(
+        "matches the semi-hard choice with the farthest-negative fallback", 2.5, SEMI_HARD,
+        ref.semi_hard_triplet_loss, what="the loss", mistakes=SEMI_HARD_MISTAKES, given=[ON_OWN_SEMI_HARD],
+        concept="Per positive pair (a, p): the closest negative with d(a, n) > d(a, p), else the farthest negative "
+                "of a; the mean of [d(a, p) - d(a, n) + margin]_+ over the pairs whose anchor has a negative.")),
     returns("handles singletons; 0 without negatives", 1.0, edge_loss_calls("semi_hard_triplet_loss"),
             ref.semi_hard_triplet_loss, what="the loss", mistakes=SEMI_HARD_MISTAKES, given=[ON_OWN_SEMI_HARD],
             visibility="hidden", concept="Pairs whose anchor has no negative are left out; with no pair left the loss is 0."),
