@@ -170,6 +170,14 @@ def tied_votes(near: int, far: int) -> tuple[np.ndarray, ...]:
     return train, labels, test
 
 
+def tied_three_ways() -> tuple[np.ndarray, ...]:
+    """k = 6: two neighbours each of labels 4 (nearest), 2 and 5 (farthest): the smallest label (2) is neither
+    the nearest neighbour's (4) nor the largest (5), nor the first of the tied labels met in the data."""
+    train = np.array([[1.0, 0], [-1, 0], [0, 1.1], [0, -1.1], [1.2, 1.2], [-1.2, -1.2], [9, 9], [-9, 9]])
+    labels = np.array([4, 4, 2, 2, 5, 5, 0, 1], dtype=np.int64)
+    return train, labels, np.array([[0.0, 0.0], [0.02, -0.03]])
+
+
 def one_more_neighbour() -> tuple[np.ndarray, ...]:
     """k = 3: the 3 nearest vote 2, 2, 1; the 4th and 5th are 1 too, so counting k + 1 (or skipping the
     nearest) changes the answer."""
@@ -188,6 +196,8 @@ KNN_MISTAKES = [
             "The vote counts k + 1 neighbours. The test points are not in the training set, so there is no "
             "'self' to skip: take exactly the k nearest."),
 ]
+KNN_MISTAKES += [Mistake(c.note, c.function, c.feedback) for c in wrong.CONVENTIONS  # the field's conventions
+                 if c.replaces == "knn_predict" and c.note and c.function not in {m.expected for m in KNN_MISTAKES}]
 knn_checks = [
     returns("matches scikit-learn's KNeighborsClassifier on clustered data", 1.5,
             [Call("knn_predict", clusters(11, 300, 60, 4, 5), {"k": 30}),
@@ -196,7 +206,8 @@ knn_checks = [
     returns("votes among exactly k neighbours", 0.5, [Call("knn_predict", one_more_neighbour(), {"k": 3})],
             ref.knn_predict, what="the predicted labels", mistakes=KNN_MISTAKES),
     returns("breaks a tied vote (even k) towards the smallest label", 1.0,
-            [Call("knn_predict", tied_votes(3, 1), {"k": 4}), Call("knn_predict", tied_votes(1, 3), {"k": 4})],
+            [Call("knn_predict", tied_votes(3, 1), {"k": 4}), Call("knn_predict", tied_votes(1, 3), {"k": 4}),
+             Call("knn_predict", tied_three_ways(), {"k": 6})],
             ref.knn_predict, what="the predicted labels", mistakes=KNN_MISTAKES),
 ]
 
