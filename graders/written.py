@@ -224,7 +224,7 @@ def _sections(headings, total: int, labels) -> list[tuple[int, int]]:
             continue
         end = next((j for j, lv, _ in headings[k + 1:] if lv <= level), total)
         spans.append((i, end))
-    return spans
+    return [a for a in spans if not any(b != a and a[0] <= b[0] and b[1] <= a[1] for b in spans)]   # innermost
 
 
 # ------------------------------------------------------------------------------------------------ answers
@@ -364,6 +364,7 @@ def _value(text: str, numeric: bool) -> str:
     text = text.strip()
     if numeric:
         text = re.sub(r"\\(?:text|mathrm)\{([^}]*)\}", r"\1", text).replace("\\,", "").replace("$", "").strip()
+        text = re.sub(r"(?<=\S)\s*\(.*$", "", text) if re.match(r"[^(]*\d", text) else text   # "87.9% (remark)"
     return text
 
 
@@ -387,7 +388,7 @@ def _free_text(question, spec, lines, spans, answers, sources) -> None:
         text = "\n".join(line for _, line in body).strip()
         if text:
             answers[question["id"]] = text
-            sources[question["id"]] = {"how": "section", "line": body[0][0] + 1, "text": lines[spans[0][0]].strip()}
+            sources[question["id"]] = {"how": "section", "line": spans[0][0] + 1, "text": lines[spans[0][0]].strip()}
         else:
             sources[question["id"]] = _missing(question, spec, "no section heading matches this question")
         return
@@ -425,19 +426,26 @@ def _bullets(question, spec, lines, spans, answers, sources) -> None:
 
 # ------------------------------------------------------------------------------------------------ verdicts
 def attach_source(path, verdict: Verdict, sources: Mapping[str, dict]) -> Verdict:
-    """The check's verdict with where its answer came from (evidence["source"]); a missing answer gets the
-    hint, conflicting candidates make it MANUAL."""
+    """The check's verdict with where its answer came from: evidence["source"] = {"how", "line", "text"} for one
+    answer, evidence["sources"] = {part: {...}} for a check that reads a whole mapping. A missing answer gets
+    the hint; conflicting candidates make it MANUAL (never a guess)."""
     if not sources or path is None:
         return verdict
     key = ".".join(path)
-    record = sources.get(key) or sources.get(path[0])
-    if record is None:
+    record = sources.get(key) or (sources.get(path[0]) if len(path) > 1 else None)
+    parts = {} if record else {k[len(key) + 1:]: v for k, v in sources.items() if k.startswith(key + ".")}
+    if record is None and not parts:
         return verdict
-    evidence = {**verdict.evidence, "source": {k: v for k, v in record.items() if k != "value"}}
-    if record["how"] == "conflict":
-        return Verdict(Status.MANUAL, None, f"Two different final answers were found ({record['hint']}); course "
+    shown = lambda r: {k: v for k, v in r.items() if k != "value"}
+    evidence = {**verdict.evidence, **({"source": shown(record)} if record else
+                                      {"sources": {part: shown(r) for part, r in parts.items()}})}
+    records = [record] if record else list(parts.values())
+    conflicts = [r for r in records if r["how"] == "conflict"]
+    if conflicts:
+        return Verdict(Status.MANUAL, None, f"Different final answers were found ({conflicts[0]['hint']}); course "
                        "staff will decide which one counts.", "conflicting-answers", evidence)
-    if record["how"] == "missing" and verdict.status is Status.MISSING:
+    hints = [r["hint"] for r in records if r["how"] == "missing"]
+    if hints and verdict.status is not Status.PASSED:
         return dataclasses.replace(verdict, feedback=f"{verdict.feedback} Not found in the written solution: "
-                                   f"{record['hint']}", evidence=evidence)
+                                   f"{hints[0]}", evidence=evidence)
     return dataclasses.replace(verdict, evidence=evidence)

@@ -86,7 +86,8 @@ SEMI_HARD_CONDITION = inequality(
                    "whose loss is already 0, not semi-hard ones.", answer_hint=SEMI_HARD),
     ])
 
-DIMENSION_UNITS = ("D", "d", "dims", "dim", "dimensions", "dimensional", "-dimensional", "floats")
+DIMENSION_UNITS = ("D", "d", "dims", "dim", "dimensions", "dimensional", "floats", "dimensional embeddings",
+                   "dimensional embedding", "-D embeddings", "-d embeddings", "embeddings", "embedding")
 TRAINING_DATA = number_table({2.6e6: 76.3, 26e6: 85.1, 52e6: 85.1, 260e6: 86.2})      # FaceNet Table 6
 
 
