@@ -271,8 +271,10 @@ class _HelperPlan:
             outputs, offset = support[offset:offset + len(helper_calls)], offset + len(helper_calls)
             if any(np.shape(o) != np.shape(r) for o, r in zip(outputs, reference)):
                 return None
-            deviating |= {h.function for h, o, r in zip(helper_calls, outputs, reference)
-                          if compare_arrays(o, r, tolerance).status is not Status.PASSED}
+            deviates = [compare_arrays(o, r, tolerance).status is not Status.PASSED for o, r in zip(outputs, reference)]
+            if any(d and not _informative(o) for d, o in zip(deviates, outputs)):
+                return None                       # a constant helper (all zeros, say) explains nothing
+            deviating |= {h.function for h, d in zip(helper_calls, deviates) if d}
             if verdict.status is Status.PASSED:
                 continue
             own = self.pick(_to_numpy(self.given.expected(*resolve(list(call.args)), *map(_tensor, outputs),
@@ -287,6 +289,13 @@ class _HelperPlan:
                               f"{'its' if len(names) == 1 else 'their'} mistake is charged on "
                               f"{'that question' if len(names) == 1 else 'those questions'} only.",
                               note="follows-from-" + "-and-".join(n.replace("_", "-") for n in names))
+
+
+def _informative(value: Any) -> bool:
+    """A helper output that can excuse something: numeric, finite and not constant."""
+    array = np.asarray(value) if isinstance(value, (np.ndarray, int, float, bool)) else None
+    return (array is not None and array.dtype.kind in "biuf" and array.size > 1 and bool(np.isfinite(array).all())
+            and bool(np.ptp(array.astype(np.float64)) > 0))
 
 
 def _tensor(value: Any) -> torch.Tensor:

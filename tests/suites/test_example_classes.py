@@ -1,7 +1,8 @@
 """Every bundled example class, graded for real, against its expected.yaml.
 
 expected.yaml maps each submission to the questions that must lose points and the note each must carry
-(`null` when no particular note is expected); every other auto-graded question must get full marks. So
+(`null` when no particular note is expected); every other auto-graded question must get full marks. An entry
+may also pin, under `checks`, exactly which checks lose points and with which note. So
 each known mistake proves that its check can fail, on its own question only, and each right alternative
 proves that the checks do not insist on one layout.
 """
@@ -12,9 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from graders.batch import grade_class
-from graders.load import load_submissions
-from graders.suite import ASSIGNMENTS, load_suite
+from graders.suite import ASSIGNMENTS
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 CLASSES = [a for a in ASSIGNMENTS if (EXAMPLES / a / "expected.yaml").is_file()]
@@ -25,18 +24,9 @@ def _expected(assignment: str) -> dict[str, dict]:
 
 
 @pytest.fixture(scope="session")
-def graded(tmp_path_factory):
-    """assignment -> {submission id: results.json}; each class is graded once, on first use."""
-    cache: dict[str, dict[str, dict]] = {}
-
-    def results(assignment: str) -> dict[str, dict]:
-        if assignment not in cache:
-            submissions = list(load_submissions([EXAMPLES / assignment], assignment))
-            graded = grade_class(load_suite(assignment), submissions, tmp_path_factory.mktemp(assignment), jobs=2,
-                                 progress=False)
-            cache[assignment] = {r["submission"]: r for r in graded}
-        return cache[assignment]
-    return results
+def graded(graded_examples):
+    """assignment -> {submission id: results.json}; each class is graded once per session (tests/conftest.py)."""
+    return lambda assignment: graded_examples(assignment)[1]
 
 
 @pytest.mark.parametrize("assignment", CLASSES)
@@ -63,3 +53,17 @@ def test_points_are_lost_exactly_where_expected(graded, assignment, submission):
         note = lose[question["id"]]
         if note is not None:
             assert note in {c["note"] for c in question["checks"]}, where
+
+
+PINNED = [pytest.param(a, s, id=f"{a}/{s}") for a in CLASSES for s, v in _expected(a).items() if v.get("checks")]
+
+
+@pytest.mark.parametrize("assignment, submission", PINNED)
+def test_exactly_the_pinned_checks_lose_points_with_their_notes(graded, assignment, submission):
+    """`checks: {"question / check name": note}` pins every check that loses points (null: any note)."""
+    pinned = _expected(assignment)[submission]["checks"]
+    lost = {f"{q['id']} / {c['name']}": c["note"] for q in graded(assignment)[submission]["questions"]
+            if not q["manual"] for c in q["checks"] if c["score"] is not None and c["score"] < c["max_score"]}
+    assert sorted(lost) == sorted(pinned), lost
+    for name, note in pinned.items():
+        assert note is None or lost[name] == note, (name, lost[name])

@@ -201,3 +201,9 @@ def test_hidden_expected_values_never_leave_decide():
     v = decide(c, [Outcome(Status.PASSED, value=np.array([0.0, 2.0, 5.0]))], {})
     assert v.status is Status.FAILED and "expected" not in v.feedback and "4" not in v.feedback
     assert not any(k.startswith("expected") for k in v.evidence) and "inputs" not in v.evidence
+
+
+def test_a_constant_helper_excuses_nothing():
+    zeros = lambda Q, K, V, *a, **k: torch.zeros(Q.shape[0], V.shape[1], dtype=V.dtype)
+    rfa = verdict("random_feature_attention", "matches", kernel_attention=zeros, random_feature_attention=zeros)
+    assert rfa.status is Status.FAILED and rfa.note is None
