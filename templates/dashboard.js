@@ -8,6 +8,7 @@
   var filter = document.getElementById("filter");
   var onlyProblems = document.getElementById("only-problems");
   var shown = document.getElementById("shown-count");
+  var showQuestions = document.getElementById("show-questions");
   document.getElementById("table-controls").hidden = false;
 
   function cellValue(row, column, numeric) {
@@ -50,7 +51,25 @@
     var button = header.querySelector("button");
     if (button) { button.addEventListener("click", function () { sortBy(column); }); }
   });
+  function applyColumns() {
+    table.classList.toggle("hide-questions", !showQuestions.checked);
+  }
+
+  // "#filter=CODE" (the mistakes table's "and N more" links) shows the table filtered by that code.
+  function applyHash() {
+    var match = /^#filter=(.*)$/.exec(window.location.hash);
+    if (!match) { return; }
+    filter.value = decodeURIComponent(match[1]);
+    applyFilter();
+    document.getElementById("students").scrollIntoView();
+  }
+
   filter.addEventListener("input", applyFilter);
   onlyProblems.addEventListener("change", applyFilter);
+  showQuestions.addEventListener("change", applyColumns);
+  window.addEventListener("hashchange", applyHash);
+  if (window.matchMedia("(max-width: 40rem)").matches) { showQuestions.checked = false; }
+  applyColumns();
   applyFilter();
+  applyHash();
 }());

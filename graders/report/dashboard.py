@@ -12,12 +12,32 @@ from collections import defaultdict
 from typing import Any, Sequence
 
 from .plots import histogram_chart, nice_step
-from .views import STATUS_LABELS, cap
+from .prose import first_sentence, math_segments
+from .regrade import score_changes
+from .views import IMPORT_ERRORS, STATUS_LABELS, cap
 
-__all__ = ["summarise_class", "report_folder", "report_href"]
+__all__ = ["summarise_class", "report_folder", "report_href", "problem_count"]
 
 EXAMPLES_PER_MISTAKE = 5
 PROBLEM_STATUSES = ("error", "timeout")
+
+
+def _import_failed(result: dict) -> bool:
+    return any(e.get("kind") in IMPORT_ERRORS for e in result.get("errors") or [])
+
+
+def _check_problems(result: dict) -> list[tuple[dict, dict]]:
+    """(question, check) pairs that raised or timed out on their own; after an import failure, none did."""
+    if _import_failed(result):
+        return []
+    return [(q, c) for q in result["questions"] for c in q["checks"] if c["status"] in PROBLEM_STATUSES]
+
+
+def problem_count(result: dict) -> int:
+    """Errors and timeouts of one submission: each problem of the submission as a whole (an import crash counts
+    once, not once per check it stopped) plus each check that raised or timed out. The gradebook's `errors`
+    column and the dashboard's "with errors or timeouts" both use it."""
+    return len(result.get("errors") or []) + len(_check_problems(result))
 
 
 def report_folder(submission_id: str) -> str:
@@ -61,29 +81,38 @@ def _checks(results: Sequence[dict]) -> list[dict]:
         for q in result["questions"]:
             for c in q["checks"]:
                 row = table.setdefault((q["id"], c["name"]), {"question": q["id"], "name": c["name"],
+                                       "name_segments": math_segments(c["name"]),
                                        "visibility": c.get("visibility", "visible"), "max_score": c["max_score"],
                                        "counts": defaultdict(int), "n": 0})
                 row["counts"][c["status"]] += 1
                 row["n"] += 1
+                row["waiting"] = row.get("waiting", 0) + (c.get("score") is None)
     rows = []
     for row in table.values():
         row["counts"] = {s: row["counts"].get(s, 0) for s in STATUS_LABELS}
-        row["passed_share"] = row["counts"]["passed"] / row["n"] if row["n"] else None
+        decided = row["n"] - row.pop("waiting", 0)
+        row["passed_share"] = row["counts"]["passed"] / decided if decided else None
         rows.append(row)
     return rows
 
 
-def _mistakes(results: Sequence[dict]) -> list[dict]:
+def _costs_points(check: dict) -> bool:
+    """A mistake proper: on a check that lost points. Notes on passed checks (`follows-from-...`) and on
+    0-point symptom checks are listed apart."""
+    return bool(check.get("max_score")) and check["status"] != "passed" and (check.get("score") or 0.0) < check["max_score"]
+
+
+def _mistakes(results: Sequence[dict], *, costly: bool) -> list[dict]:
     """Note codes by how many submissions show them, with the checks they came from and example reports."""
     found: dict[str, dict] = {}
     for result in sorted(results, key=lambda r: r["submission"]):
         for q in result["questions"]:
             for c in q["checks"]:
                 note = c.get("note")
-                if not note:
+                if not note or _costs_points(c) != costly:
                     continue
                 entry = found.setdefault(note, {"note": note, "submissions": [], "checks": []})
-                where = f"{q['id']}: {c['name']}"
+                where = {"question": q["id"], "name": c["name"], "segments": math_segments(c["name"])}
                 if where not in entry["checks"]:
                     entry["checks"].append(where)
                 if all(s["id"] != result["submission"] for s in entry["submissions"]):
@@ -100,17 +129,37 @@ def _last_line(message: str | None) -> str:
     return lines[-1].strip() if lines else ""
 
 
+def _what_happened(check: dict) -> str:
+    """A check's error in one line: the exception a traceback ends with, or the first sentence of a timeout."""
+    feedback = check.get("feedback") or ""
+    return _last_line(feedback) if "\n" in feedback.strip() else first_sentence(feedback, 300)
+
+
 def _problems(results: Sequence[dict]) -> list[dict]:
+    """Per submission: its errors (what happened, in one line), then its failing checks grouped by that line."""
     rows = []
     for result in sorted(results, key=lambda r: r["submission"]):
-        checks = [{"question": q["id"], "name": c["name"], "status": c["status"]}
-                  for q in result["questions"] for c in q["checks"] if c["status"] in PROBLEM_STATUSES]
+        groups: dict[tuple[str, str], dict] = {}
+        for q, c in _check_problems(result):
+            line = cap(_what_happened(c), 300)["text"]
+            group = groups.setdefault((c["status"], line), {"status": c["status"], "line": line, "checks": []})
+            group["checks"].append({"question": q["id"], "name": c["name"], "segments": math_segments(c["name"])})
         errors = [{"kind": e.get("kind", ""), "message": cap(_last_line(e.get("message")), 300)["text"]}
                   for e in result.get("errors") or []]
-        if checks or errors:
+        not_run = sum(c["status"] in PROBLEM_STATUSES for q in result["questions"] for c in q["checks"]) \
+            if _import_failed(result) else 0
+        if groups or errors:
             rows.append({"submission": result["submission"], "href": report_href(result["submission"]),
-                         "errors": errors, "checks": checks})
+                         "errors": errors, "groups": list(groups.values()), "not_run": not_run,
+                         "count": problem_count(result)})
     return rows
+
+
+def _notebook_pills(result: dict) -> list[str]:
+    notebook = result.get("notebook") if isinstance(result.get("notebook"), dict) else {}
+    pills = ["definitions-only"] if notebook.get("mode") == "definitions" else []
+    failed = [c.get("cell") for c in notebook.get("cells") or [] if isinstance(c, dict) and c.get("status") == "failed"]
+    return pills + [f"cell-{cell}-failed" for cell in failed]
 
 
 def _times(results: Sequence[dict]) -> dict[str, Any] | None:
@@ -131,14 +180,16 @@ def _times(results: Sequence[dict]) -> dict[str, Any] | None:
 
 def _row(result: dict, questions: list[dict]) -> dict[str, Any]:
     by_id = {q["id"]: q for q in result["questions"]}
-    statuses = {c["status"] for q in result["questions"] for c in q["checks"]}
-    notes = sorted({c["note"] for q in result["questions"] for c in q["checks"] if c.get("note")})
-    problems = [e.get("kind", "") for e in result.get("errors") or []] + sorted(statuses & set(PROBLEM_STATUSES))
+    notes = sorted({c["note"] for q in result["questions"] for c in q["checks"] if c.get("note") and _costs_points(c)})
+    checks = {c["status"] for _, c in _check_problems(result)}
+    problems = [e.get("kind", "") for e in result.get("errors") or []] + sorted(checks)
     return {"submission": result["submission"], "href": report_href(result["submission"]),
             "score": result.get("score"), "max_score": result["max_score"],
             "scores": [by_id[q["id"]].get("score") if q["id"] in by_id else None for q in questions],
             "pending": any(q.get("score") is None for q in result["questions"]), "notes": notes,
-            "problems": problems, "elapsed_s": result.get("elapsed_s") or 0.0}
+            "problems": problems, "notebook": _notebook_pills(result), "errors": problem_count(result),
+            "previous": (result.get("previous") or {}).get("score") if isinstance(result.get("previous"), dict) else None,
+            "elapsed_s": result.get("elapsed_s") or 0.0}
 
 
 def summarise_class(results: Sequence[dict], *, assignment: str) -> dict[str, Any]:
@@ -159,5 +210,7 @@ def summarise_class(results: Sequence[dict], *, assignment: str) -> dict[str, An
             "median": statistics.median(scores) if scores else None,
             "pending": sum(any(q.get("score") is None for q in r["questions"]) for r in results),
             "histogram": histogram, "questions": _questions(results, questions), "checks": _checks(results),
-            "mistakes": _mistakes(results), "problems": _problems(results), "times": _times(results),
+            "mistakes": _mistakes(results, costly=True), "notes": _mistakes(results, costly=False),
+            "problems": _problems(results), "with_errors": sum(problem_count(r) > 0 for r in results),
+            "changes": score_changes(results, report_href), "times": _times(results),
             "columns": questions, "rows": [_row(r, questions) for r in results]}

@@ -3,6 +3,12 @@
 A question still waiting for a manual score has an empty cell (and is named in `pending_manual`); once
 `autograde merge` has merged the scores, the cell holds them and the total includes them. Text cells that a
 spreadsheet would read as a formula (a submission id starting with `=`, `+`, `-` or `@`) are quoted with `'`.
+
+Columns: `submission`, one per question (its points), `total`, `max_score`, `pending_manual` (question ids
+still waiting for a person, space-separated) and `errors`: how many errors and timeouts the submission had,
+counting each problem of the submission as a whole once (an import crash is 1, not 1 per check it stopped)
+plus each check that raised or timed out. It is the number the dashboard counts ("with errors or timeouts"
+is the number of rows where it is above 0).
 """
 from __future__ import annotations
 
@@ -10,6 +16,8 @@ import csv
 import io
 from pathlib import Path
 from typing import Sequence
+
+from .dashboard import problem_count
 
 __all__ = ["write_gradebook", "gradebook_csv"]
 
@@ -43,7 +51,7 @@ def gradebook_csv(results: Sequence[dict]) -> str:
         pending = [q["id"] for q in result["questions"] if q.get("score") is None]
         writer.writerow([_text(result["submission"]), *(_cell(scores.get(q)) for q in questions),
                          _cell(result.get("score")), _cell(result["max_score"]), " ".join(pending),
-                         len(result.get("errors") or [])])
+                         problem_count(result)])
     return stream.getvalue()
 
 

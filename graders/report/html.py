@@ -24,7 +24,7 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 
 def _points(value, digits: int = 6) -> str:
-    return "–" if value is None else f"{round(value, digits):g}"
+    return "—" if value is None else f"{round(value, digits):g}"
 
 
 def _seconds(value) -> str:

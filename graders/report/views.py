@@ -226,12 +226,12 @@ def _lost(questions: list[dict], failure: dict | None) -> dict[str, Any]:
     items, not_run, not_run_points = [], 0, 0.0
     for q in questions:
         for c in q["checks"]:
+            if c["not_run"]:
+                not_run, not_run_points = not_run + 1, not_run_points + c["max_score"] - (c["score"] or 0.0)
+                continue
             if c["score"] is None or c["tone"] == "info" or c["score"] >= c["max_score"] - 1e-9:
                 continue
             points = c["max_score"] - c["score"]
-            if c["not_run"]:
-                not_run, not_run_points = not_run + 1, not_run_points + points
-                continue
             if not c["shown"]:
                 reason = [{"kind": "text", "text": "A hidden check: what it found is shown once grades are released."}]
             elif c["same_cause"]:

@@ -1,11 +1,13 @@
 import base64
+import csv
 import hashlib
+import io
 import re
 
 import pytest
 from report_cases import PAYLOAD, class_results, hostile_result
 
-from graders.report import render_dashboard
+from graders.report import gradebook_csv, render_dashboard
 from graders.report.dashboard import report_folder, summarise_class
 
 
@@ -17,14 +19,30 @@ def test_summary_counts_scores_pending_and_problems():
     assert [p["submission"] for p in summary["problems"]] == ["alice", "bob", "dave"]
     dave = summary["problems"][2]
     assert dave["errors"] == [{"kind": "import-warning", "message": "ValueError: boom"}]
-    assert dave["checks"] == [{"question": "random_feature_attention", "name": "runs within the time limit",
-                               "status": "timeout"}]
+    assert [(g["status"], g["line"], [c["name"] for c in g["checks"]]) for g in dave["groups"]] == [
+        ("timeout", "Stopped after 10 s.", ["runs within the time limit"])]
+    assert summary["with_errors"] == 3 and dave["count"] == 2
+
+
+def test_the_dashboard_count_and_the_gradebook_errors_column_agree_and_an_import_crash_counts_once():
+    results = class_results()
+    crashed = results[2]
+    crashed["errors"] = [{"kind": "import-crash", "message": "Traceback:\n  File x\nSystemExit: 0"}]
+    for q in crashed["questions"]:
+        for c in q["checks"][:1]:
+            c.update(status="error", score=0.0, feedback="Calling f failed:\nnot run: SystemExit: 0")
+    summary = summarise_class(results, assignment="x")
+    column = [int(r["errors"]) for r in csv.DictReader(io.StringIO(gradebook_csv(results)))]
+    assert column == [1, 1, 1, 2, 0] and summary["with_errors"] == sum(n > 0 for n in column) == 4
+    carol = next(p for p in summary["problems"] if p["submission"] == "carol")
+    assert carol["groups"] == [] and carol["not_run"] == 6 and carol["errors"][0]["message"] == "SystemExit: 0"
 
 
 def test_mistakes_are_counted_per_submission_with_links_to_examples():
     mistakes = {m["note"]: m for m in summarise_class(class_results(), assignment="x")["mistakes"]}
     cost = mistakes["cost-grows-too-fast"]
-    assert cost["count"] == 3 and cost["checks"] == ["causal_kernel_attention: cost grows linearly in N"]
+    assert cost["count"] == 3 and [(c["question"], c["name"]) for c in cost["checks"]] == [
+        ("causal_kernel_attention", "cost grows linearly in N")]
     assert [e["href"] for e in cost["examples"]] == [f"{who}/feedback.html#q-causal_kernel_attention"
                                                       for who in ("alice", "bob", "dave")]
     counts = [m["count"] for m in mistakes.values()]

@@ -25,7 +25,7 @@ def test_gradebook_has_one_row_per_student_a_column_per_question_and_the_total()
     alice = table[0]
     assert alice["free_text"] == "" and alice["pending_manual"] == "free_text"
     assert alice["attention_cost"] == "2" and alice["total"] == "12" and alice["max_score"] == "17"
-    assert table[3]["errors"] == "1"
+    assert [r["errors"] for r in table] == ["1", "1", "0", "2", "0"]   # a timeout each; dave also an import warning
 
 
 def test_merged_manual_scores_show_up_in_the_gradebook():
