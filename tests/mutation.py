@@ -140,8 +140,10 @@ def _reference_outcomes(assignment: str) -> dict[int, Outcome]:
             for call in _calls_of(check)}
 
 
-def grade_variant(assignment: str, replaces: str | None = None, function: Callable | None = None) -> list[Graded]:
-    """Every check of the suite's code questions on the variant, judged by the engine's `decide`."""
+def grade_variant(assignment: str, replaces: str | None = None, function: Callable | None = None, *,
+                  cost: bool = True) -> list[Graded]:
+    """Every check of the suite's code questions on the variant, judged by the engine's `decide`; with
+    cost=False, the cost checks (the slow part) are left out."""
     suite: Suite = load_suite(assignment)
     reference = _reference_outcomes(assignment)
     module = variant(assignment, replaces, function)
@@ -150,7 +152,7 @@ def grade_variant(assignment: str, replaces: str | None = None, function: Callab
     graded = []
     for question in suite.questions:
         for check in question.checks:
-            if check.reads_answer is not None:
+            if check.reads_answer is not None or (check.uses_cost and not cost):
                 continue
             outcomes = [run_call(module, c) if c.function in changed else reference[id(c)] for c in _calls_of(check)]
             graded.append(Graded(question.id, check.name, check.points, decide(check, outcomes, {})))
