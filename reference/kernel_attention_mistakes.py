@@ -201,7 +201,10 @@ CONVENTIONS = (
     Convention("kernel_attention", causal_chunks, BOTH, source="chunked linear attention (e.g. in RWKV/GLA kernels)"),
     Convention("kernel_attention", kernel_attention_clamped_denominator, BOTH, "assumes-positive-features",
                POSITIVE_ONLY, "denominators clamped at eps"),
-    Convention("kernel_attention", kernel_attention_in_log_space, BOTH, "assumes-positive-features",
+    # NaN for phi~'s signed features too, so random_feature_attention built on it cannot be judged "right given
+    # your own kernel_attention" (a non-finite helper output excuses nothing): it loses points there as well
+    Convention("kernel_attention", kernel_attention_in_log_space, (*BOTH, "random_feature_attention"),
+               "assumes-positive-features",
                POSITIVE_ONLY, "log-space normalisers for exponential feature maps"),
     Convention("kernel_attention", kernel_attention_feature_map_twice, BOTH, "feature-map-applied-twice",
                "kernel_attention receives Q and K and applies feature_map once: phi(Q), not phi(phi(Q)).",
