@@ -304,10 +304,12 @@ def _find(lines: list[str], spans, spec: dict, question: dict, *, several: bool)
     last = [s for s in segments if sides and _starts_with(s.text, sides) and (not needs_relation or _RELATION.search(s.text))]
     labelled = _labelled(lines, spans, labels, numeric)
     tabled = _table_cell(lines, spans, spec.get("table"))
-    candidates = sorted([(s.line, s.text, "last equation") for s in last] + labelled + tabled)
+    order = {id(s): k for k, s in enumerate(segments)}
+    candidates = sorted([(s.line, order[id(s)], s.text, "last equation") for s in last]
+                        + [(line, -1, value, how) for line, value, how in labelled + tabled])
     if not candidates:
         return _missing(question, spec, "no answer found in its section")
-    line, value, how = candidates[-1]
+    line, _, value, how = candidates[-1]
     return {"how": how, "value": _value(value, numeric), "line": line, "text": lines[line - 1].strip()[:300]}
 
 

@@ -134,9 +134,17 @@ def check_view(check: dict, *, released: bool, chart_ids: Iterator[str] | None =
             "answer_hint": math_segments(sentence(hint)) if isinstance(hint, str) and hint else None,
             "facts": list(_facts(evidence, check["status"], released)) if shown else [],
             "math": _math(evidence, released) if shown else None, "charts": charts,
-            "snippet": reproduce, "note": check.get("note") if shown else None,
+            "snippet": reproduce, "note": check.get("note") if shown else None, "sources": _sources(evidence),
             "comment": cap(check.get("manual_comment") or "", LIMITS["message"]),
             "same_cause": None, "not_run": False}
+
+
+def _sources(evidence: dict[str, Any]) -> list[dict[str, Any]]:
+    """Where a written solution's answers came from (graders/written.py): line number and the line itself."""
+    found = [("", evidence["source"])] if isinstance(evidence.get("source"), dict) else \
+        sorted((evidence.get("sources") or {}).items()) if isinstance(evidence.get("sources"), dict) else []
+    return [{"part": part, "line": r.get("line"), "how": r.get("how", ""), "text": cap(str(r.get("text", "")), LIMITS["fact"])["text"]}
+            for part, r in found if isinstance(r, dict) and (r.get("line") or r.get("how") == "answers.yaml")]
 
 
 def _looks_like_latex(text: str) -> bool:
