@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	@$(MAKE) --no-print-directory system
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[test]'
+	$(VENV)/bin/pip install --quiet -e '.[test,otter]'
 	@touch $(STAMP)
 
 # System packages the sandbox and the browser tests use; skipped (with a note) where apt is unavailable.

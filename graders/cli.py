@@ -75,6 +75,10 @@ def cmd_check(args) -> int:
     submissions = _submissions(args.assignment, [args.path])
     with Sandbox(hidden=[args.path.resolve()]) as sandbox:
         result = grade_submission(suite, submissions[0], sandbox, public_only=True, question=args.question)
+    if args.json:
+        json.dump(result_to_json(result), sys.stdout, indent=1, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
     sys.stdout.write(render_terminal(result_to_json(result), color=sys.stdout.isatty()))
     return 0
 
@@ -191,6 +195,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("assignment")
     check.add_argument("path", type=Path)
     check.add_argument("-q", "--question", help="check one question only")
+    check.add_argument("--json", action="store_true", help="print the public checks' results JSON instead (for tools)")
     check.set_defaults(run=cmd_check)
 
     listing = commands.add_parser("list", help="assignments, questions and points; with an assignment, every check")

@@ -19,20 +19,10 @@ Gradescope (`autograde export gradescope ASSIGNMENT --out DIR` -> DIR/<assignmen
   PYTHONPATH=$AUTOGRADER_ROOT/source, so the code graded with is the zip's own even with a reused venv.
 
 Otter-Grader (`autograde export otter ASSIGNMENT --out DIR`): DIR/tests/<question>.py for every auto-graded
-question, DIR/<assignment>.ipynb (a starter notebook whose cells call `grader.check`) and DIR/README.md.
-- Otter runs an exception-based test *inside the student's kernel* and hands it the kernel's globals as `env`.
-  It does not tell a test where the notebook is (there is no `__otter_notebook_path__`; otter.Notebook keeps the
-  path it guessed in a private attribute), and the file on disk is whatever was last saved, not what the
-  student just ran. So each test rebuilds the code file from the live kernel instead: imports (each in
-  try/except ImportError, as a failing notebook cell would leave its names undefined), plain literal values
-  (ANSWERS among them), and the source of every function and class defined in the notebook (inspect; IPython
-  keeps cell sources in linecache). It writes that to a temporary <code_file> and runs
-  `autograde check ASSIGNMENT FOLDER -q QUESTION` on it (the `autograde` on PATH, or $AUTOGRADE). The test fails
-  when a public check did not pass, with autograde's own report as the message; names that could not be carried
-  over (tensors, objects, functions made inside other functions) are listed in it.
-- Answer questions pass while their public checks are pending (not yet judged) and fail when an answer is
-  missing or unreadable. Final grades still come from `autograde grade` on the handed-in notebook, never from
-  Otter, so nothing a student does to Otter in their kernel changes a grade.
+question with public checks, DIR/<assignment>.ipynb (a starter notebook whose cells call `grader.check`) and
+DIR/README.md. Each test file has one Otter test case per public check, with that check's points; the cases
+call `graders.otter_bridge`, which rebuilds the code file from the student's kernel and reads
+`autograde check --json` (see that module). Final grades still come from `autograde grade`.
 """
 from __future__ import annotations
 
@@ -47,6 +37,7 @@ from pathlib import Path
 
 import nbformat
 
+from .otter_bridge import test_file
 from .suite import ASSIGNMENTS_DIR, Suite, read_manifest
 
 __all__ = ["export_gradescope", "export_otter"]
@@ -157,201 +148,12 @@ def export_gradescope(suite: Suite, out: Path) -> Path:
 
 # ----------------------------------------------------------------------------------------------------- Otter
 
-OTTER_TEST = r'''"""Otter-Grader test for `@QUESTION@` of @ASSIGNMENT@, written by `autograde export otter`.
-
-Otter runs this in the student's kernel and passes the kernel's globals as `env`. The test rebuilds
-@CODE_FILE@ from them (imports, plain values such as ANSWERS, and the source of every function and class
-defined in the notebook), writes it to a temporary folder and runs
-`autograde check @ASSIGNMENT@ FOLDER -q @QUESTION@` there: autograde's own public checks, in its sandbox.
-The grade itself comes from `autograde grade`, not from this test.
-"""
-import ast
-import builtins
-import inspect
-import linecache
-import os
-import shutil
-import subprocess
-import sys
-import tempfile
-import textwrap
-import types
-
-from otter.test_files import test_case
-
-OK_FORMAT = False
-name = "@QUESTION@"
-points = @POINTS@
-
-ASSIGNMENT, QUESTION, CODE_FILE = "@ASSIGNMENT@", "@QUESTION@", "@CODE_FILE@"
-_JUPYTER = ("otter", "IPython", "ipykernel", "ipywidgets", "jupyter_client", "google")
-_SKIPPED = {"In", "Out", "get_ipython", "exit", "quit"}
-_GOOD_MARKS = ("ok  ", "....")          # passed; pending (judged after the deadline)
-
-
-def _jupyter_thing(value):
-    module = getattr(value, "__name__", "") if isinstance(value, types.ModuleType) else type(value).__module__
-    return (module or "").split(".")[0] in _JUPYTER
-
-
-def _parsed_definition(source, key):
-    """`source` dedented if it is exactly one def/class (or `key = lambda ...`) that binds `key`, else None."""
-    source = textwrap.dedent(source)
-    try:
-        body = ast.parse(source).body
-    except SyntaxError:
-        return None
-    if len(body) != 1:
-        return None
-    node = body[0]
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == key:
-        return source
-    if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
-            and node.targets[0].id == key and isinstance(node.value, ast.Lambda)):
-        return source
-    return None
-
-
-def _class_source(cls):
-    """A notebook class's source. inspect.getsource(cls) needs __main__.__file__, which a kernel lacks; the
-    methods' code objects know the cell, and IPython keeps each cell's text in linecache."""
-    for member in vars(cls).values():
-        member = getattr(member, "__func__", getattr(member, "fget", member))
-        code = getattr(member, "__code__", None)
-        if code is None:
-            continue
-        lines = linecache.getlines(code.co_filename)
-        try:
-            tree = ast.parse("".join(lines))
-        except SyntaxError:
-            continue
-        for node in ast.walk(tree):
-            if (isinstance(node, ast.ClassDef) and node.name == cls.__name__
-                    and node.lineno <= code.co_firstlineno <= node.end_lineno):
-                start = min([node.lineno] + [d.lineno for d in node.decorator_list])
-                return "".join(lines[start - 1:node.end_lineno])
-    return None
-
-
-def _source_of(value):
-    try:
-        return inspect.getsource(value)
-    except (OSError, TypeError):
-        return _class_source(value) if inspect.isclass(value) else None
-
-
-def _imported_from(value, key, modules):
-    """`from M import N as key` for a function or class that the notebook imported, or None."""
-    own_name = getattr(value, "__name__", None)
-    for module_name in [getattr(value, "__module__", None), *modules]:
-        module = sys.modules.get(module_name or "")
-        for attribute in dict.fromkeys([own_name, key]):
-            if module is not None and attribute and getattr(module, attribute, None) is value:
-                return f"from {module_name} import {attribute}" + ("" if attribute == key else f" as {key}")
-    return None
-
-
-def _literal(value):
-    try:
-        text = repr(value)
-        return text if len(text) < 1_000_000 and ast.literal_eval(text) == value else None
-    except Exception:                    # noqa: BLE001 - any object may have any repr
-        return None
-
-
-def _guarded(statement):
-    return f"try:\n    {statement}\nexcept ImportError:\n    pass\n"
-
-
-def rebuild(env):
-    """The code file's text from a kernel's globals, and the names that could not be carried over."""
-    imports, values, definitions, left_out = [], [], [], []
-    modules = [v.__name__ for v in env.values() if isinstance(v, types.ModuleType)]
-    for key, value in list(env.items()):
-        if key.startswith("_") or key in _SKIPPED or _jupyter_thing(value):
-            continue
-        if isinstance(value, types.ModuleType):
-            name = value.__name__
-            imports.append(_guarded(f"import {name}" if name == key else f"import {name} as {key}"))
-            continue
-        if getattr(value, "__module__", None) == "__main__" and (inspect.isfunction(value) or inspect.isclass(value)):
-            source = _source_of(value)
-            source = source and _parsed_definition(source, key)
-            if source:
-                definitions.append(source)
-            else:
-                left_out.append(f"{key} (its source could not be found, or it was made inside another function)")
-            continue
-        literal = _literal(value)
-        if literal is not None:
-            values.append(f"{key} = {literal}\n")
-            continue
-        imported = _imported_from(value, key, modules) if hasattr(value, "__module__") else None
-        if imported:
-            imports.append(_guarded(imported))
-        elif not hasattr(builtins, key):      # IPython's own `open` and the like: the builtin serves
-            left_out.append(f"{key} (a {type(value).__name__}: only imports, plain values, functions and classes "
-                            "are copied)")
-    header = ('"""Rebuilt by an Otter test from the notebook\'s kernel, for `autograde check`."""\n')
-    return "\n".join([header, *imports, *values, *definitions]), left_out
-
-
-def _autograde():
-    command = os.environ.get("AUTOGRADE") or shutil.which("autograde")
-    if not command:
-        raise AssertionError("`autograde` is not on this kernel's PATH: install the course's grader, or set the "
-                             "AUTOGRADE environment variable to its path, then run this cell again.")
-    return command
-
-
-def _problems(report):
-    """Lines of autograde's report that mean this question did not pass its public checks."""
-    bad = []
-    for line in report.splitlines():
-        if line.startswith("  problem ("):
-            bad.append(line)
-        elif line.startswith("  [") and line[3:7] not in _GOOD_MARKS:
-            bad.append(line)
-    return bad
-
-
-def run_check(env):
-    """Runs `autograde check` on the rebuilt code file; returns (passed, message)."""
-    source, left_out = rebuild(env)
-    command = _autograde()
-    with tempfile.TemporaryDirectory(prefix="otter-autograde-") as scratch:
-        folder = os.path.join(scratch, "notebook")
-        os.mkdir(folder)
-        with open(os.path.join(folder, CODE_FILE), "w", encoding="utf-8") as stream:
-            stream.write(source)
-        try:
-            done = subprocess.run([command, "check", ASSIGNMENT, folder, "-q", QUESTION], capture_output=True,
-                                  text=True, timeout=900, stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
-            return False, "`autograde check` did not finish within 15 minutes."
-    report = done.stdout.strip()
-    note = ("\n\nNot copied from the notebook (define them inside your functions if these need them): "
-            + "; ".join(left_out)) if left_out else ""
-    if done.returncode != 0:
-        return False, (f"`autograde check` failed (exit {done.returncode}):\n{done.stderr.strip()[-3000:]}\n"
-                       f"{report[-3000:]}{note}")
-    if _problems(report):
-        return False, report[-6000:] + note
-    return True, report
-
-
-@test_case(points=@POINTS@, hidden=False,
-           success_message="autograde's public checks passed (answers are judged after the deadline)")
-def test_@QUESTION@(env):
-    passed, message = run_check(env)
-    assert passed, message
-'''
-
 INTRO = """# {title}
 
 Write your functions in the code cell below, and your answers to the math questions in `ANSWERS`.
 Each `grader.check("...")` cell runs the course's public checks on the functions and answers you have
-*run* (not the saved file): the checks are `autograde check`, so it must be installed where Jupyter runs.
+*run* (not the saved file): the checks are `autograde check`, so the grader (the `autograde` package) must be
+installed in the Python that runs this notebook.
 Hidden checks run after the deadline; your grade comes from the grader, not from these cells."""
 
 
@@ -426,9 +228,11 @@ def export_otter(suite: Suite, out: Path) -> list[Path]:
     for question in suite.questions:
         if question.manual:
             continue
+        public = [(check.name, check.points) for check in question.checks if check.visibility == "visible"]
+        if not public:
+            continue
         path = tests / f"{question.id}.py"
-        path.write_text(OTTER_TEST.replace("@QUESTION@", question.id).replace("@ASSIGNMENT@", suite.assignment)
-                        .replace("@CODE_FILE@", suite.code_file).replace("@POINTS@", f"{question.points:g}"))
+        path.write_text(test_file(suite.assignment, suite.code_file, question.id, public))
         written.append(path)
         book.cells.append(nbformat.v4.new_markdown_cell(f"### {question.title}"))
         book.cells.append(nbformat.v4.new_code_cell(f'grader.check("{question.id}")'))
@@ -440,9 +244,9 @@ def export_otter(suite: Suite, out: Path) -> list[Path]:
 
         Give students `{notebook.name}` and the `tests/` folder side by side. `grader.check("<question>")` runs the
         test in `tests/<question>.py`, which rebuilds `{suite.code_file}` from the functions, imports and plain
-        values (such as `ANSWERS`) defined in the student's kernel and runs `autograde check` on it: the checks
-        and feedback are the grader's own public checks, run in its sandbox. `autograde` must be on the PATH of
-        the Jupyter kernel (or set `AUTOGRADE` to its path). Final grades come from `autograde grade` on the
-        handed-in notebook, not from Otter.
+        values (such as `ANSWERS`) defined in the student's kernel and runs `autograde check --json` on it: one
+        Otter test case per public check, with its points, so Otter's score is the public checks' score. The
+        `autograde` package must be installed in the kernel's Python. Final grades come from `autograde grade`
+        on the handed-in notebook, not from Otter.
         """))
     return [notebook, *written]

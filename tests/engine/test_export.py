@@ -1,9 +1,9 @@
 """`autograde export`: the Gradescope autograder zip and the Otter-Grader files (graders/export.py).
 
-Fast tests need no network and no otter: they look at what is written, and run the Otter tests' code-rebuilding
-logic with a stand-in `otter.test_files`. The slow ones run the Gradescope scripts for real in a temporary
-/autograder layout (reusing this venv), and an Otter test's `autograde check`. The one real Otter check runs
-only where otter-grader is importable.
+Fast tests need no network: they look at what is written, load the Otter test files with Otter itself, and run
+a real Otter round trip through its API (reference and flawed submissions; Otter's score must equal the public
+checks' score of `autograde grade`). The slow ones run the Gradescope scripts for real in a temporary
+/autograder layout (reusing this venv), and `otter generate` + `otter run` on notebooks.
 """
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from graders import otter_bridge
 from graders.export import TORCH_CPU_INDEX, export_gradescope, export_otter
+from graders.otter_bridge import rebuild
 from graders.suite import load_suite, read_manifest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -147,35 +149,21 @@ def test_run_autograder_grades_the_reference_into_gradescope_results(gradescope_
 
 # ----------------------------------------------------------------------------------------------------- Otter
 
-def _test_file(path: Path) -> dict:
-    """The module-level facts of an Otter exception-based test file, read without importing otter."""
-    tree = ast.parse(path.read_text())
-    facts = {}
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name) and \
-                isinstance(node.value, ast.Constant):
-            facts[node.targets[0].id] = node.value.value
-        if isinstance(node, ast.FunctionDef) and node.decorator_list:
-            call = node.decorator_list[0]
-            assert isinstance(call, ast.Call) and call.func.id == "test_case"
-            facts["test_case"] = {k.arg: ast.literal_eval(k.value) for k in call.keywords if k.arg != "points"}
-            facts["test_args"] = [a.arg for a in node.args.args]
-    return facts
+def _public_checks(question) -> list[tuple[str, float]]:
+    return [(c.name, c.points) for c in question.checks if c.visibility == "visible"]
 
 
-def test_otter_export_writes_one_test_per_auto_graded_question(suite, otter_dir):
-    expected = {q.id: q for q in suite.questions if not q.manual}
+def test_otter_export_writes_one_case_per_public_check_with_its_points(suite, otter_dir):
+    from otter.test_files import ExceptionTestFile
+    expected = {q.id: _public_checks(q) for q in suite.questions if not q.manual and _public_checks(q)}
     written = {path.stem: path for path in (otter_dir / "tests").glob("*.py")}
     assert set(written) == set(expected)
     for question_id, path in written.items():
-        facts = _test_file(path)
-        assert facts["name"] == question_id
-        assert facts["points"] == pytest.approx(expected[question_id].points)
-        assert facts["OK_FORMAT"] is False
-        assert facts["test_case"]["hidden"] is False
-        assert facts["test_args"] == ["env"]                          # otter passes the kernel's globals as env
-        assert "from otter.test_files import test_case" in path.read_text()
-        assert "__otter_notebook_path__" not in path.read_text()    # otter sets no such thing
+        loaded = ExceptionTestFile.from_file(str(path))               # Otter's own loader
+        assert loaded.name == question_id and not loaded.all_or_nothing
+        assert [(case.name, case.points) for case in loaded.test_cases] == expected[question_id]
+        assert not any(case.hidden for case in loaded.test_cases)
+        assert "graders.otter_bridge" in path.read_text() and "@" + "QUESTION" not in path.read_text()
 
 
 def test_otter_notebook_calls_grader_check_for_every_question(suite, otter_dir):
@@ -184,7 +172,7 @@ def test_otter_notebook_calls_grader_check_for_every_question(suite, otter_dir):
     code = [cell.source for cell in book.cells if cell.cell_type == "code"]
     assert 'otter.Notebook(tests_dir="tests")' in code[0]
     checks = [m.group(1) for source in code for m in [re.fullmatch(r'grader\.check\("(\w+)"\)', source.strip())] if m]
-    assert checks == [q.id for q in suite.questions if not q.manual]
+    assert checks == [q.id for q in suite.questions if not q.manual and _public_checks(q)]
     functions = {f for q in read_manifest(ASSIGNMENT)["questions"] for f in q.get("functions", ())}
     defined = {node.name for source in code[1:] if "grader.check" not in source
                for node in ast.parse(source).body if isinstance(node, ast.FunctionDef)}
@@ -196,37 +184,6 @@ def test_otter_notebook_calls_grader_check_for_every_question(suite, otter_dir):
     assert set(namespace["ANSWERS"]) == answer_questions
 
 
-@pytest.fixture()
-def otter_test_module(otter_dir, monkeypatch):
-    """The generated test file for softmax_attention, executed as otter would, with a stand-in otter."""
-    package, test_files = types.ModuleType("otter"), types.ModuleType("otter.test_files")
-
-    class test_case:                                                 # noqa: N801 - otter's name
-        def __init__(self, **kwargs):
-            self.kwargs = kwargs
-
-        def __call__(self, function):
-            self.function = function
-            return self
-
-    test_files.test_case = test_case
-    package.test_files = test_files
-    monkeypatch.setitem(sys.modules, "otter", package)
-    monkeypatch.setitem(sys.modules, "otter.test_files", test_files)
-    path = otter_dir / "tests" / "softmax_attention.py"
-    namespace: dict = {}
-    exec(compile(path.read_text(), str(path), "exec"), namespace)   # noqa: S102 - our own generated file
-    return namespace
-
-
-def _autograde_command() -> str:
-    beside = Path(sys.executable).parent / "autograde"
-    command = str(beside) if beside.is_file() else shutil.which("autograde")
-    if not command:
-        pytest.skip("no autograde command to run")
-    return command
-
-
 def _kernel_namespace(source: str, cell: str = "/tmp/ipykernel_0/123456.py") -> dict:
     """Run `source` as an IPython cell would be: compiled under a cell file name whose text only linecache
     knows (no real file, no __main__.__file__)."""
@@ -236,7 +193,7 @@ def _kernel_namespace(source: str, cell: str = "/tmp/ipykernel_0/123456.py") -> 
     return namespace
 
 
-def test_otter_test_rebuilds_the_code_file_from_the_kernel(otter_test_module):
+def test_otter_bridge_rebuilds_the_code_file_from_the_kernel():
     student = (REFERENCE / "kernel_attention.py").read_text() + '''
 
 class Scaler:
@@ -250,7 +207,7 @@ weights = torch.ones(3)
 '''
     namespace = _kernel_namespace(student)
     namespace.update(_ih=["x"], In=["x"], Out={}, grader=types.SimpleNamespace(), open=lambda *a: None)
-    source, left_out = otter_test_module["rebuild"](namespace)
+    source, left_out = rebuild(namespace)
     tree = ast.parse(source)
     defined = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
     assert {"softmax_attention", "sample_frequencies", "random_features", "kernel_attention",
@@ -266,46 +223,115 @@ weights = torch.ones(3)
     assert "open" not in source and "_ih" not in source and "In =" not in source
 
 
-def test_otter_test_reads_autograde_check_reports(otter_test_module):
-    problems = otter_test_module["_problems"]
-    passing = ("kernel_attention / notebook: 3/30 (public checks only)\n\nsoftmax_attention  3/3  Softmax\n"
-               "  [ok  ] matches eq. 3 (1.25/1.25)\n  [....] an answer (-/1)\n         pending\n")
-    assert problems(passing) == []
-    for mark in ("FAIL", "ERR ", "TIME", "INV ", "MISS"):
-        assert problems(passing + f"  [{mark}] applies the mask (0/1)\n         feedback\n")
-    assert problems("kernel_attention / notebook: 0/30\n  problem (import-error):\n    SyntaxError\n")
+def _check_result(status: str, feedback: str = "", errors=()) -> dict:
+    check = {"name": "applies the mask", "status": status, "score": 1.0 if status == "passed" else 0.0,
+             "max_score": 1.0, "feedback": feedback}
+    return {"questions": [{"id": "softmax_attention", "checks": [check]}], "errors": list(errors)}
 
 
-def test_otter_test_says_when_autograde_is_missing(otter_test_module, monkeypatch):
-    monkeypatch.delenv("AUTOGRADE", raising=False)
-    monkeypatch.setenv("PATH", "/nonexistent")
-    with pytest.raises(AssertionError, match="autograde"):
-        otter_test_module["run_check"]({})
+@pytest.mark.parametrize("status", ["failed", "error", "timeout", "invalid", "missing", "manual"])
+def test_otter_case_passes_only_when_autograde_says_passed(monkeypatch, status):
+    monkeypatch.setattr(otter_bridge, "public_result", lambda env, a, f: (_check_result("passed"), []))
+    otter_bridge.require_passed({}, ASSIGNMENT, "kernel_attention.py", "softmax_attention", "applies the mask")
+    problem = [{"kind": "import-crash", "message": "SyntaxError: invalid syntax"}]
+    monkeypatch.setattr(otter_bridge, "public_result",
+                        lambda env, a, f: (_check_result(status, "row 3 sees key 5", problem), ["weights (a Tensor)"]))
+    with pytest.raises(AssertionError) as failure:
+        otter_bridge.require_passed({}, ASSIGNMENT, "kernel_attention.py", "softmax_attention", "applies the mask")
+    message = str(failure.value)
+    assert f"applies the mask: {status}" in message and "SyntaxError" in message and "weights" in message
+    assert ("row 3 sees key 5" in message) and (status != "manual" or "staff" in message)
+
+
+def _submission_namespace(folder: Path) -> dict:
+    """A student's kernel after running their code and an ANSWERS cell made from their answers.yaml."""
+    import yaml
+    source = (folder / "kernel_attention.py").read_text()
+    answers = folder / "answers.yaml"
+    if answers.is_file():
+        source += f"\nANSWERS = {yaml.safe_load(answers.read_text())!r}\n"
+    return _kernel_namespace(source, cell=f"/tmp/ipykernel_0/{folder.name}.py")
+
+
+def _public_score(folder: Path) -> tuple[float, dict[str, float]]:
+    """`autograde grade --json`, summed over the public checks: the total and per question."""
+    done = subprocess.run([sys.executable, "-m", "graders.cli", "grade", ASSIGNMENT, str(folder), "--json"],
+                          capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout)
+    per_question = {q["id"]: sum(c["score"] or 0 for c in q["checks"] if c["visibility"] == "visible")
+                    for q in result["questions"]}
+    return sum(per_question.values()), per_question
+
+
+def _otter_scores(otter_dir: Path, folder: Path) -> dict[str, float]:
+    """Otter's own API, as a student's `grader.check("...")` cells call it, on a kernel running `folder`."""
+    import otter
+    namespace = _submission_namespace(folder)
+    grader = otter.Notebook(tests_dir=str(otter_dir / "tests"))
+    return {path.stem: grader.check(path.stem, namespace).score for path in sorted((otter_dir / "tests").glob("*.py"))}
+
+
+def test_real_otter_scores_a_flawed_submission_as_autograde_grade_does(otter_dir, monkeypatch):
+    """One real Otter round trip in the default run: a softmax that forgets to subtract the row maximum. Each
+    question's Otter score equals `autograde grade`'s score of its public checks, and Otter shows our feedback."""
+    import otter
+    monkeypatch.chdir(otter_dir)
+    folder = ROOT / "examples" / ASSIGNMENT / "wrong-softmax-no-max-subtraction"
+    scores = _otter_scores(otter_dir, folder)
+    total, expected = _public_score(folder)
+    assert scores == pytest.approx({q: expected[q] for q in scores})
+    assert sum(scores.values()) == pytest.approx(total) and total < load_suite(ASSIGNMENT).max_score
+    result = otter.Notebook(tests_dir="tests").check("softmax_attention", _submission_namespace(folder))
+    assert not result.passed_all and "stays finite and exact for logits near 1000" in repr(result)
+    assert "subtract each row's maximum" in repr(result)
 
 
 @pytest.mark.slow
-def test_otter_test_fails_a_broken_function_with_our_feedback(otter_test_module, monkeypatch):
-    monkeypatch.setenv("AUTOGRADE", _autograde_command())
-    broken = (REFERENCE / "kernel_attention.py").read_text().replace("/ math.sqrt(D)", "")
-    passed, message = otter_test_module["run_check"](_kernel_namespace(broken))
-    assert not passed
-    assert "[FAIL] matches eq. 3" in message and "1/sqrt(D)" in message
-    passed, message = otter_test_module["run_check"](_kernel_namespace((REFERENCE / "kernel_attention.py").read_text()))
-    assert passed, message
-
-
-def test_real_otter_check_runs_our_checks_and_shows_our_feedback(otter_dir, monkeypatch):
-    """One real `grader.check` through otter's API: a softmax that forgets to subtract the row maximum passes
-    the plain checks and fails the large-logit one, with autograde's feedback in otter's result."""
-    otter = pytest.importorskip("otter", reason="otter-grader is not installed (pip install 'autograde[otter]')")
-    monkeypatch.setenv("AUTOGRADE", _autograde_command())
+@pytest.mark.parametrize("name", ["reference", "wrong-forgot-normaliser", "wrong-answer-sigma-sq-is-D"])
+def test_real_otter_scores_agree_with_autograde_grade(otter_dir, monkeypatch, name):
     monkeypatch.chdir(otter_dir)
-    unstable = (REFERENCE / "kernel_attention.py").read_text().replace(
-        "logits - logits.max(dim=1, keepdim=True).values", "logits")
-    assert "logits.max" not in unstable
-    result = otter.Notebook(tests_dir="tests").check("softmax_attention", _kernel_namespace(unstable))
-    assert not result.passed_all
-    report = repr(result)
-    assert "[ok  ] matches eq. 3 on random inputs" in report
-    assert "[FAIL] stays finite and exact for logits near 1000" in report
-    assert "subtract each row's maximum" in report
+    folder = ROOT / "examples" / ASSIGNMENT / name
+    scores = _otter_scores(otter_dir, folder)
+    total, expected = _public_score(folder)
+    assert scores == pytest.approx({q: expected[q] for q in scores})
+    assert (total == pytest.approx(load_suite(ASSIGNMENT).max_score)) == (name == "reference")
+
+
+def _submission_notebook(otter_dir: Path, folder: Path, target: Path) -> Path:
+    """The exported student notebook, filled in with a submission's code and its answers as ANSWERS."""
+    import yaml
+    book = nbformat.read(otter_dir / f"{ASSIGNMENT}.ipynb", as_version=4)
+    answers = yaml.safe_load((folder / "answers.yaml").read_text())
+    for cell in book.cells:
+        if cell.cell_type == "code" and "def " in cell.source:
+            cell.source = (folder / "kernel_attention.py").read_text()
+        elif cell.cell_type == "code" and "ANSWERS = " in cell.source:
+            cell.source = f"ANSWERS = {answers!r}"
+    nbformat.write(book, target)
+    return target
+
+
+@pytest.mark.slow
+def test_otter_generate_and_otter_run_score_notebooks_as_autograde_grade_does(otter_dir, tmp_path):
+    """The whole round trip as staff would run it: `otter generate` on the exported tests, then `otter run`
+    (its no-Docker grading: a fresh Jupyter kernel per notebook) on filled-in notebooks."""
+    otter_bin = Path(sys.executable).parent / "otter"
+    env = dict(os.environ, PATH=f"{otter_bin.parent}{os.pathsep}{os.environ['PATH']}")
+    zipped = tmp_path / "autograder.zip"
+    generate = subprocess.run([str(otter_bin), "generate", "--no-requirements", "--no-environment", "-t",
+                               str(otter_dir / "tests"), "-o", str(zipped)], capture_output=True, text=True,
+                              cwd=otter_dir, env=env, timeout=600)
+    assert generate.returncode == 0, generate.stderr[-3000:]
+    for name in ("reference", "wrong-softmax-no-sqrt-d"):
+        folder = ROOT / "examples" / ASSIGNMENT / name
+        run_dir = tmp_path / name
+        run_dir.mkdir()
+        notebook = _submission_notebook(otter_dir, folder, run_dir / f"{ASSIGNMENT}.ipynb")
+        run = subprocess.run([str(otter_bin), "run", "-a", str(zipped), "-o", str(run_dir), str(notebook)],
+                             capture_output=True, text=True, cwd=run_dir, env=env, timeout=900)
+        assert run.returncode == 0, run.stderr[-3000:]
+        tests = json.loads((run_dir / "results.json").read_text())["tests"]
+        otter_scores = {t["name"]: t["score"] for t in tests if t["name"] != "Public Tests"}
+        _, expected = _public_score(folder)
+        assert otter_scores == pytest.approx({q: expected[q] for q in otter_scores}), name
