@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from graders.model import Status
-from graders.suites import triplet_loss as suite
+from graders.suites import triplet_loss_distances as suite
 from reference import triplet_loss as ref
 from reference import triplet_loss_mistakes as wrong
 from triplet_loss_outcomes import check, example, grade_check, judge_values, reference_values
