@@ -27,10 +27,11 @@ def _suite(assignment: str):
 
 
 def _submissions(assignment: str, paths: list[Path]):
+    from .gradescope_export import ExportError
     from .load import LoadError, load_submissions
     try:
         found = list(load_submissions(paths, assignment))
-    except LoadError as error:
+    except (LoadError, ExportError) as error:
         raise UsageError(str(error)) from None
     if not found:
         raise UsageError(f"no submissions found in {', '.join(map(str, paths))}")

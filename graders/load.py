@@ -16,11 +16,13 @@ import json
 import os
 import stat
 import zipfile
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Iterator
 
 import yaml
 
+from .gradescope_export import find_export, read_export
 from .model import Submission
 from .answer_sheet import read_answer_sheet
 from .written import WRITTEN_SUFFIXES, find_written, written_submission
@@ -66,6 +68,12 @@ def load_submissions(paths: list[Path], assignment: str) -> Iterator[Submission]
     for path in paths:
         if not path.exists():
             raise LoadError(f"{path} does not exist")
+        export = find_export(path)                   # a Gradescope export: its metadata says whose and when
+        if export is not None:
+            for exported in read_export(export):
+                yield _unique(replace(load_submission(exported.folder, assignment), id=exported.id,
+                                      students=exported.students, submitted_at=exported.submitted_at), seen)
+            continue
         if is_single_submission(path, assignment):
             entries = [path]
         else:
@@ -82,9 +90,7 @@ def _unique(submission: Submission, seen: set[str]) -> Submission:
         n += 1
         name = f"{base}-{n}"
     seen.add(name.casefold())
-    return submission if name == base else Submission(name, submission.assignment, submission.files,
-                                                      submission.code_file, submission.answers, submission.source,
-                                                      submission.problems)
+    return submission if name == base else replace(submission, id=name)
 
 
 def _submission_id(path: Path) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Status", "Verdict", "Submission", "Call", "Outcome", "CheckResult", "QuestionResult",
+__all__ = ["Status", "Verdict", "Student", "Submission", "Call", "Outcome", "CheckResult", "QuestionResult",
            "SubmissionResult", "SubmissionError"]
 
 
@@ -52,6 +52,14 @@ class Verdict:
 
 
 @dataclass(frozen=True)
+class Student:
+    """Who handed a submission in, as a course platform knows them (a Gradescope export's metadata)."""
+    name: str
+    email: str = ""
+    sid: str = ""
+
+
+@dataclass(frozen=True)
 class Submission:
     """One student's hand-in, as found on disk. Loading reads files; it never imports them."""
     id: str
@@ -62,6 +70,8 @@ class Submission:
     source: Path | None = None
     problems: tuple[str, ...] = ()           # problems found while loading (bad YAML, no code file)
     written: dict[str, Any] = field(default_factory=dict)   # answer path -> where a written solution's answer is
+    students: tuple[Student, ...] = ()       # every member of a group submission; () when not known
+    submitted_at: str | None = None          # ISO 8601 with its UTC offset, when the platform says
 
 
 @dataclass(frozen=True)
@@ -138,3 +148,5 @@ class SubmissionResult:
     sandbox_layers: tuple[str, ...] = ()
     notebook: dict[str, Any] | None = None   # for a notebook: {"mode", "cells": [{"cell", "status", "error"}], "why"}
     assignment_title: str = ""
+    students: tuple[Student, ...] = ()
+    submitted_at: str | None = None
