@@ -5,6 +5,7 @@ import time
 import traceback
 from typing import Any, Mapping
 
+from .budgets import with_limits
 from .checks import Check, decide
 from .model import Outcome, Status, Submission, SubmissionError, SubmissionResult, Verdict
 from .sandbox import RunResult, Sandbox
@@ -57,7 +58,8 @@ def grade_submission(suite: Suite, submission: Submission, sandbox: Sandbox, *, 
                      question: str | None = None) -> SubmissionResult:
     start = time.perf_counter()
     selected = _selected(suite, public_only, question)
-    calls = [call for _, checks in selected for check in checks for call in check.calls + check.support_calls]
+    calls = with_limits(suite.assignment, [call for _, checks in selected for check in checks
+                                           for call in check.calls + check.support_calls])
     run, notebook = _run(submission, calls, sandbox)
     answers = {**(run.answers or {}), **submission.answers}        # answers.yaml wins over ANSWERS in code
     faults: list[SubmissionError] = []
