@@ -47,7 +47,7 @@ class Limits:
     submission_s: float = 45.0           # wall clock for one submission's run: import and every call
     scratch_bytes: int = 512 * 2**20     # the sandbox's tmpfs: a submission's copy, its files and output
     stream_bytes: int = 8 * 2**20        # what a worker may print (stdout, stderr) or write to one file
-    reply_bytes: int = 256 * 2**20       # all values of one submission the grader keeps
+    reply_bytes: int = 128 * 2**20       # all values of one submission the grader keeps
     call_bytes: int = 8 * 2**20          # one call's reply: at least this,
     call_bytes_factor: int = 32          # or this many times the bytes of the call's inputs
 

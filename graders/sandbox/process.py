@@ -36,6 +36,7 @@ _CHILD_FILES = (*(Path(__file__).with_name(f) for f in ("child.py", "named.py", 
 START_TIMEOUT_S = 60.0
 PIPE_BYTES = 1 << 20
 LEFTOVER_BYTES = 128 * 2**20             # memory still charged to the slot after a submission: restart it
+DRAIN_S = 5.0                            # the kernel frees a dead IPC namespace's memory over a second or two
 
 
 def widen_pipe(fd: int) -> None:
@@ -205,11 +206,13 @@ class Sandbox:
         if done.get("clean") is not True:
             return False
         memory, processes = self._baseline
-        for _ in range(20):
+        deadline = time.monotonic() + DRAIN_S
+        while True:
             if self._cgroups.charged() <= memory + LEFTOVER_BYTES and self._cgroups.processes() <= processes:
                 return True
-            time.sleep(0.01)
-        return False
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
 
     # -------------------------------------------------------------------------------- frames
     def _read(self, deadline: float, limit: int) -> Any:
@@ -246,8 +249,16 @@ class Sandbox:
                    "calls": [_call_message(c, self.limits) for c in calls]}
         replies, done = self._exchange(request, budget)
         if not self._slot_is_clear(done):
-            self._stop()                                # the next student gets a fresh zygote
+            self._restart()                             # the next student gets a fresh zygote
         return _collect(replies, calls, done)
+
+    def _restart(self) -> None:
+        """Replace the zygote now, so the submission that left the slot dirty pays for it, not the next one."""
+        self._stop()
+        try:
+            self._start()
+        except (RuntimeError, OSError, TimeoutError, EOFError, wire.WireError):
+            self._stop()                                # the next run tries again
 
     def _exchange(self, request: dict, budget: float) -> tuple[list[dict], dict]:
         """Send one request and gather replies until "done"; a zygote that dies or stalls is replaced. Values

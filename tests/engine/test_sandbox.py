@@ -170,3 +170,66 @@ def test_the_file_system_is_an_allow_list_and_the_command_line_names_no_path(mon
     assert not any(target.startswith(("/home", "/root", "/work", "/tmp")) for _, target in binds)
     made = [options[i + 3] for i, o in enumerate(options) if o == "--perms" and options[i + 2] == "--dir"]
     assert "/sandbox" in made and options.index("/tmp") < options.index("--ro-bind")
+
+
+# ------------------------------------------------------------------------------ budgets and leftovers
+def test_a_call_returning_far_more_than_its_inputs_is_stopped_at_its_limit(sandbox):
+    source = "import numpy as np\ndef f(x): return np.zeros(3 * 2**20)\ndef g(x): return x\n"
+    result = run(sandbox, source, Call("f", (1,)), Call("g", (2,)))
+    assert result.outcomes[0].status is Status.ERROR and "more than this call's limit of 8.0 MiB" in result.outcomes[0].error
+    assert result.outcomes[1].value == 2
+
+
+def test_the_time_budget_bounds_a_whole_submission(sandbox, monkeypatch):
+    from dataclasses import replace
+    monkeypatch.setattr(sandbox, "limits", replace(sandbox.limits, submission_s=2.5))
+    source = "import time\n" + "".join(f"def f{i}(x):\n    time.sleep(100)\n" for i in range(6))
+    result = run(sandbox, source, *[Call(f"f{i}", (i,), timeout_s=1.0) for i in range(6)])
+    assert [e.kind for e in result.errors] == ["time-budget"] and "time budget (2.5 s" in result.errors[0].message
+    statuses = [o.status for o in result.outcomes]
+    assert statuses[:2] == [Status.TIMEOUT, Status.TIMEOUT] and statuses[-1] is Status.ERROR
+    assert "time budget" in result.outcomes[-1].error
+
+
+def test_printing_too_much_is_said_in_plain_words(sandbox):
+    source = "import sys\ndef f(x):\n    for _ in range(20): sys.stdout.write('x' * 2**20)\n    return x\n"
+    result = run(sandbox, source, Call("f", (1,)))
+    assert "printed (or wrote to one file) more than 8 MiB" in result.outcomes[0].error
+    assert "printed more than 8 MiB" in result.stdout and "Errno" not in result.outcomes[0].error
+
+
+@pytest.mark.skipif("uid-drop" not in available_layers(), reason="not running as root")
+def test_nothing_a_student_leaves_running_meets_the_next_student(sandbox):
+    linger = ("import os, time\nfor _ in range(3):\n    if os.fork() == 0:\n        os.setsid()\n"
+              "        while True:\n            try:\n                os.fork() and os._exit(0)\n"
+              "            except OSError:\n                time.sleep(0.01)\n")
+    run(sandbox, linger)
+    probe = ("import os\ndef f(x):\n    me = os.getpid()\n    return sorted(int(p) for p in os.listdir('/proc') "
+             "if p.isdigit() and int(p) != me and os.stat(f'/proc/{p}').st_uid == os.getuid())\n")
+    assert run(sandbox, probe, Call("f", (1,))).outcomes[0].value == []
+
+
+@pytest.mark.skipif("worker-namespaces" not in available_layers(), reason="not running as root")
+def test_shared_memory_left_behind_is_gone_for_the_next_student(sandbox):
+    leak = ("import ctypes\nlibc = ctypes.CDLL(None)\nlibc.shmat.restype = ctypes.c_void_p\n"
+            "shmid = libc.shmget(0x5eed, 64 * 2**20, 0o1666)\nctypes.memset(libc.shmat(shmid, None, 0), 1, 64 * 2**20)\n"
+            "open('/dev/shm/leak', 'wb').write(b'x' * 2**20)\n")
+    run(sandbox, leak)
+    probe = "import os\ndef f(x):\n    return [open('/proc/sysvipc/shm').read().count('\\n'), os.listdir('/dev/shm')]\n"
+    assert run(sandbox, probe, Call("f", (1,))).outcomes[0].value == [1, []]
+
+
+@pytest.mark.skipif("uid-drop" not in available_layers(), reason="not running as root")
+def test_two_sandboxes_of_one_slot_never_share_a_user_and_leave_no_cgroup_behind():
+    from graders.sandbox import Sandbox
+    from graders.sandbox.layers import lease_uid
+    first_uid, first_lock = lease_uid(5)
+    second_uid, second_lock = lease_uid(5)
+    assert first_uid != second_uid
+    import os
+    os.close(first_lock)
+    os.close(second_lock)
+    box = Sandbox(slot=5)
+    folders = list(box._cgroups.paths.values())
+    box.close()
+    assert folders is not None and not any(f.exists() for f in folders)
