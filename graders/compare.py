@@ -59,7 +59,7 @@ class Tolerance:
         return self.atol + self.rtol * (magnitude + scale)
 
     def __str__(self) -> str:
-        return f"rtol {self.rtol:.2g} of |expected| + the largest |expected|"
+        return f"{self.rtol:.2g} x (|expected| + the largest |expected|)"
 
 
 def describe(value: Any) -> str:

@@ -91,23 +91,25 @@ causal_cost_checks = [answer("cost of the causal prefix-sum scheme", 3, ("causal
 
 
 # ------------------------------------------------------------------------------------------------ eq. 3
-softmax_checks = [
+SOFTMAX_MISTAKES = [
+    Mistake("missing-sqrt-d-scaling", wrong.softmax_without_scaling,
+            "The logits are Q_i K_j^T without the 1/sqrt(D) of eq. 3."),
+    Mistake("softmax-wrong-axis", wrong.softmax_over_keys_axis,
+            "Each row i is normalised over the keys j (dim 1); yours sums over the queries."),
+    Mistake("mask-wrong-direction", wrong.softmax_mask_reversed,
+            "Causal attention keeps keys j <= i and masks the future j > i; yours masks the past."),
+]
+softmax_checks = [      # one mistake shows in several checks: each names it
     returns("matches eq. 3 on random inputs", 1.25,
             [attention_call("softmax_attention", *qkv(s, N=9 + s, D=4 + s, M=3)) for s in (1, 2)],
-            ref.softmax_attention,
-            mistakes=[Mistake("missing-sqrt-d-scaling", wrong.softmax_without_scaling,
-                              "The logits are Q_i K_j^T without the 1/sqrt(D) of eq. 3."),
-                      Mistake("softmax-wrong-axis", wrong.softmax_over_keys_axis,
-                              "Each row i is normalised over the keys j (dim 1); yours sums over the queries.")]),
+            ref.softmax_attention, mistakes=SOFTMAX_MISTAKES),
     returns("applies the causal mask (keys j <= i only)", 1.0,
             [attention_call("softmax_attention", *qkv(s, N=10, D=4, M=2), causal=True) for s in (3, 4)],
-            ref.softmax_attention,
-            mistakes=[Mistake("mask-wrong-direction", wrong.softmax_mask_reversed,
-                              "Causal attention keeps keys j <= i and masks the future j > i; yours masks the past.")]),
+            ref.softmax_attention, mistakes=SOFTMAX_MISTAKES),
     returns("stays finite and exact for logits near 1000", 0.75,
             [attention_call("softmax_attention", *qkv(5, N=8, D=4, M=3, scale=25.0)),
              attention_call("softmax_attention", *qkv(6, N=8, D=4, M=3, scale=25.0), causal=True)],
-            ref.softmax_attention,
+            ref.softmax_attention, mistakes=SOFTMAX_MISTAKES[1:],    # near 1000, 1/sqrt(D) changes little
             if_non_finite="exp overflows for large logits: subtract each row's maximum logit before exp; "
                     "the shift cancels between numerator and denominator."),
 ]

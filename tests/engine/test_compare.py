@@ -24,7 +24,7 @@ def test_mismatch_reports_count_worst_index_and_tolerance():
     got[2, 1] = 1.0
     verdict = compare_arrays(got, np.zeros((4, 4)), Tolerance(1e-6, 1e-8))
     assert verdict.status is Status.FAILED
-    assert "1 of 16" in verdict.feedback and "(2, 1)" in verdict.feedback and "rtol 1e-06" in verdict.feedback
+    assert "1 of 16" in verdict.feedback and "(2, 1)" in verdict.feedback and "allowed 1e-08: 1e-06 x (|expected|" in verdict.feedback
 
 
 def test_non_finite_fails_with_its_index():
