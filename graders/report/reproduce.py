@@ -1,11 +1,14 @@
 """A copy-paste snippet that rebuilds a failing call from the plain inputs in a check's evidence.
 
-The grader keeps the inputs of a failing call when they are small (`graders.checks.call_inputs`); here they
-become Python a student pastes under their own module: the arrays inline (exact, as float64 or float32),
-seeded generators and feature maps as the sandbox builds them, and the same seed before the call.
+The grader keeps the argument values of a failing call when they are small (evidence `inputs`, beside the
+call as `describe_call` wrote it in `call`); here they become Python a student pastes beside their own
+module: the arrays inline (exact), keyword arguments and the feature map the sandbox builds, and the same
+seed before the call. Calls with arguments that cannot be written out get no snippet.
 """
 from __future__ import annotations
 
+import ast
+import re
 from typing import Any
 
 __all__ = ["snippet"]
@@ -19,13 +22,8 @@ def _array(value: dict) -> str:
 
 
 def _named(value: dict) -> str | None:
-    kind = value.get("named")
-    if kind == "generator":
-        return f"torch.Generator().manual_seed({int(value.get('seed', 0))})"
-    if kind == "feature_map" and value.get("name") == "elu_plus_one":
+    if value.get("named") == "feature_map" and value.get("name") == "elu_plus_one":
         return "lambda X: torch.nn.functional.elu(X) + 1"
-    if kind == "feature_map" and value.get("name") == "exp_linear" and isinstance(value.get("A"), dict):
-        return f"(lambda A: lambda X: torch.exp(X @ A) / A.shape[1] ** 0.5)({_array(value['A'])})"
     return None
 
 
@@ -39,8 +37,50 @@ def _literal(value: Any) -> str | None:
     return None
 
 
-def snippet(inputs: Any, module: str) -> str | None:
-    """Python that repeats the call, or None when some argument cannot be written out."""
+_CALL = re.compile(r"^(?P<function>[A-Za-z_]\w*)\((?P<inside>.*)\)(?:, seed (?P<seed>\d+))?$", re.S)
+_KEYWORD = re.compile(r"(?:^|, )(?P<key>[A-Za-z_]\w*)=(?P<value>[^,()]+)(?=, |$)")
+_LITERAL = re.compile(r"True|False|None|-?\d+(?:\.\d+)?(?:e-?\d+)?|'[^']*'")
+_NAMED = {"elu_plus_one": {"named": "feature_map", "name": "elu_plus_one"}}
+
+
+def _leaves(value: Any):
+    if isinstance(value, list):
+        for item in value:
+            yield from _leaves(item)
+    else:
+        yield value
+
+
+def _dtype(values: list) -> str:
+    leaves = list(_leaves(values))
+    if leaves and all(isinstance(v, bool) for v in leaves):
+        return "bool"
+    return "int64" if leaves and all(isinstance(v, int) for v in leaves) else "float64"
+
+
+def _from_call(arguments: list, call: Any) -> dict | None:
+    """The engine's form (argument values, plus the call as `describe_call` wrote it) as this module's dict."""
+    match = _CALL.match(call) if isinstance(call, str) else None
+    if not match:
+        return None
+    kwargs = {}
+    for keyword in _KEYWORD.finditer(match.group("inside")):
+        value = keyword.group("value").strip()
+        if value in _NAMED:
+            kwargs[keyword.group("key")] = _NAMED[value]
+        elif _LITERAL.fullmatch(value):
+            kwargs[keyword.group("key")] = ast.literal_eval(value)
+        elif not value.startswith("array"):
+            return None
+    args = [{"array": a, "dtype": _dtype(a)} if isinstance(a, list) else a for a in arguments]
+    return {"function": match.group("function"), "args": args, "kwargs": kwargs, "seed": int(match.group("seed") or 0)}
+
+
+def snippet(inputs: Any, module: str, call: Any = None) -> str | None:
+    """Python that repeats the call, or None when some argument cannot be written out. `inputs` is a dict
+    (function, args, kwargs, seed), or the list of argument values with the call's description in `call`."""
+    if isinstance(inputs, list):
+        inputs = _from_call(inputs, call)
     if not isinstance(inputs, dict) or not isinstance(inputs.get("function"), str):
         return None
     lines = ["import torch", f"from {module} import {inputs['function']}", ""]
@@ -50,7 +90,7 @@ def snippet(inputs: Any, module: str) -> str | None:
         if text is None:
             return None
         if isinstance(value, dict) and "array" in value:
-            name = _NAMES[arrays] if arrays < len(_NAMES) else f"X{arrays}"
+            name = _NAMES[arrays] if "attention" in inputs["function"] and arrays < len(_NAMES) else f"x{arrays + 1}"
             arrays += 1
             lines.append(f"{name} = {text}")
             names.append(name)

@@ -123,7 +123,7 @@ def check_view(check: dict, *, released: bool, chart_ids: Iterator[str] | None =
         for chart in plots_for_check(check):
             charts.append(dict(chart, id=next(chart_ids) if chart_ids is not None else "chart"))
     hint = evidence.get("answer_hint") if released and shown and check["status"] != "passed" else None
-    reproduce = (snippet(evidence.get("inputs"), module)
+    reproduce = (snippet(evidence.get("inputs"), module, evidence.get("call"))
                  if check.get("visibility", "visible") == "visible" and check["status"] != "passed" else None)
     name = cap(check["name"], LIMITS["fact"])["text"]
     return {"anchor": anchor, "name": name, "name_segments": math_segments(name), "status": check["status"],
@@ -206,18 +206,20 @@ def _chart_ids() -> Iterator[str]:
         yield f"chart-{number}"
 
 
-def _link_same_causes(checks: list[dict]) -> None:
-    """In a question where a known mistake was recognised, the other failures probably come from it: say so,
-    linked, instead of sending the student after a second bug."""
-    causes = [c for c in checks if c["note"] and c["tone"] in ("failed", "partial") and c["shown"]]
+def _link_same_causes(checks: list[dict], raw: list[dict]) -> None:
+    """In a question where a known mistake was recognised on its values, the later value checks that fail
+    without a recognised cause probably fail for the same reason: say so, linked, instead of sending the
+    student after a second bug. Cost measurements neither explain nor are explained (a different concept)."""
+    values = [c for c, r in zip(checks, raw) if "series" not in (r.get("evidence") or {})
+              and c["tone"] in ("failed", "partial")]
+    causes = [c for c in values if c["note"] and c["shown"]]
     if not causes:
         return
-    for index, check in enumerate(checks):
-        if check["tone"] in ("failed", "partial") and not check["note"] and check not in causes:
-            cause = causes[0]
-            where = "above" if checks.index(cause) < index else "below"
+    cause = causes[0]
+    for check in values[values.index(cause) + 1:]:
+        if not check["note"]:
             check["same_cause"] = {"anchor": cause["anchor"], "name_segments": cause["name_segments"],
-                                   "where": where, "note": cause["note"]}
+                                   "where": "above", "note": cause["note"]}
 
 
 def _import_failure(result: dict) -> dict[str, Any] | None:
@@ -227,6 +229,14 @@ def _import_failure(result: dict) -> dict[str, Any] | None:
             lines = [line.strip() for line in (error.get("message") or "").splitlines() if line.strip()]
             return {"kind": error["kind"], "reason": cap(lines[-1] if lines else error["kind"], 200)["text"]}
     return None
+
+
+def _one_line(feedback: str) -> str:
+    """A message in one line: its first sentence; for a traceback, what was called and the exception it ended in."""
+    lines = [line.strip() for line in feedback.splitlines() if line.strip()]
+    if len(lines) > 1 and re.match(r"[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning)\b", lines[-1]):
+        return f"{lines[0].rstrip(':')}: {lines[-1]}"
+    return first_sentence(lines[0] if lines else "")
 
 
 def _lost(questions: list[dict], failure: dict | None) -> dict[str, Any]:
@@ -245,8 +255,7 @@ def _lost(questions: list[dict], failure: dict | None) -> dict[str, Any]:
             elif c["same_cause"]:
                 reason = [{"kind": "text", "text": "Probably the same cause as "}, *c["same_cause"]["name_segments"]]
             else:
-                reason = math_segments(first_sentence(c["feedback"]["text"] if c["feedback"] else "")
-                                       or c["status_label"])
+                reason = math_segments(_one_line(c["feedback"]["text"] if c["feedback"] else "") or c["status_label"])
             items.append({"anchor": c["anchor"], "question": q["title"], "name_segments": c["name_segments"],
                           "points": points, "tone": c["tone"], "reason": reason, "note": c["note"]})
     whole = None
@@ -264,7 +273,7 @@ def _question(question: dict, *, released: bool, chart_ids: Iterator[str], modul
         if failure and c["status"] in ("error", "timeout"):
             view.update(not_run=True, tone="not-run", status_label="Not run")
         checks.append(view)
-    _link_same_causes(checks)
+    _link_same_causes(checks, list(question["checks"]))
     graded = [c for c in question["checks"] if c.get("score") is not None]
     graded_max = sum(c["max_score"] for c in graded)
     state = _state(question.get("score"), question["max_score"])
@@ -318,5 +327,8 @@ def submission_view(result: dict, *, released: bool) -> dict[str, Any]:
                        for e in result.get("errors") or []],
             "notebook": _notebook(result.get("notebook")), "elapsed_s": result.get("elapsed_s"),
             "student_s": result.get("student_s"), "layers": list(result.get("sandbox_layers") or []),
+            "students": [cap(s.get("name") or s.get("email") or s.get("sid"), LIMITS["id"])["text"]
+                         for s in result.get("students") or []],
+            "late": result.get("late"),
             "stdout": cap(result.get("stdout"), LIMITS["output"]),
             "stderr": cap(result.get("stderr"), LIMITS["output"])}

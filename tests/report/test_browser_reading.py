@@ -25,11 +25,9 @@ def write(folder, name, text):
     return path
 
 
-def inputs(function="softmax_attention", causal=True):
-    """Plain call inputs as `graders.checks.call_inputs` writes them (two 3x2 arrays and a 3x1)."""
-    arrays = [[[0.5, -1.0], [0.25, 2.0], [1.5, 0.0]], [[1.0, 0.0], [0.0, 1.0], [-0.5, 0.5]], [[1.0], [2.0], [3.0]]]
-    return {"function": function, "args": [{"array": a, "dtype": "float64"} for a in arrays],
-            "kwargs": {"causal": causal}, "seed": 0}
+def inputs():
+    """Argument values as the engine keeps them for a small failing call (evidence `inputs`)."""
+    return [[[0.5, -1.0], [0.25, 2.0], [1.5, 0.0]], [[1.0, 0.0], [0.0, 1.0], [-0.5, 0.5]], [[1.0], [2.0], [3.0]]]
 
 
 def softmax_student() -> dict:
