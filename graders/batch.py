@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from .grade import grade_submission
+from .late import graded_content, late_changed, stamp_late_policy
 from .manual import ManualScore, apply_manual_scores, read_manual_scores
 from .model import CheckResult, Status, Submission, SubmissionError, SubmissionResult
 from .report import render_dashboard, render_feedback, result_to_json, to_gradescope, write_gradebook, write_results
@@ -42,7 +43,7 @@ def grader_version(assignment: str) -> str:
     for folder in (_ROOT / "graders", _ROOT / "reference", _ROOT / "assignments" / assignment, _ROOT / "templates"):
         for file in sorted(folder.rglob("*")):
             if file.is_file() and "__pycache__" not in file.parts:
-                digest.update(file.relative_to(_ROOT).as_posix().encode() + file.read_bytes())
+                digest.update(file.relative_to(_ROOT).as_posix().encode() + graded_content(file))
     return digest.hexdigest()[:16]
 
 
@@ -85,6 +86,7 @@ def _write_outputs(data: dict, folder: Path) -> None:
     """A submission's files; its reports are released once the class folder says so (`autograde report`).
     Scores that change keep the old ones under `previous`, for the dashboard's re-grade changes."""
     data.update(previous_scores(data, folder / "results.json"))
+    stamp_late_policy(data)                                         # applied after grading: never regrades
     write_results(data, folder / "results.json")
     released = (folder.parent / RELEASED).is_file()
     (folder / "feedback.html").write_text(render_feedback(data, released=released))
@@ -185,6 +187,9 @@ def grade_class(suite: Suite, submissions: Sequence[Submission], out: Path, *, j
 
 
 def _write_summary(results: Sequence[dict], out: Path, assignment: str) -> None:
+    for data in results:                            # a changed late policy is re-applied, without grading
+        if late_changed(data):
+            _write_outputs(data, out / report_folder(data["submission"]))
     write_gradebook(results, out / "gradebook.csv")
     (out / "index.html").write_text(render_dashboard(results, assignment=assignment))
 

@@ -20,9 +20,15 @@ class UsageError(Exception):
 
 
 def _suite(assignment: str):
-    from .suite import ASSIGNMENTS, load_suite
-    if assignment not in ASSIGNMENTS:
-        raise UsageError(f"unknown assignment {assignment!r}; choose one of: {', '.join(ASSIGNMENTS)}")
+    """The assignment's suite, its late policy checked too: a staff mistake is a usage error before grading."""
+    from .late import LatePolicyError, late_policy
+    from .suite import assignment_ids, load_suite
+    if assignment not in assignment_ids():
+        raise UsageError(f"unknown assignment {assignment!r}; choose one of: {', '.join(assignment_ids())}")
+    try:
+        late_policy(assignment)
+    except LatePolicyError as error:
+        raise UsageError(str(error)) from None
     return load_suite(assignment)
 
 
@@ -85,7 +91,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_list(args) -> int:
-    from .suite import ASSIGNMENTS, load_suite
+    from .suite import assignment_ids, load_suite
     if args.assignment:
         suite = _suite(args.assignment)
         print(f"{suite.assignment}  ({suite.max_score:g} points)  {suite.title}")
@@ -94,7 +100,7 @@ def cmd_list(args) -> int:
             for c in q.checks:
                 print(f"    {c.points:>5g}  {c.visibility:8s} {c.name}")
         return 0
-    for assignment in ASSIGNMENTS:
+    for assignment in assignment_ids():
         try:
             suite = load_suite(assignment)
         except ModuleNotFoundError:
@@ -110,10 +116,10 @@ def cmd_list(args) -> int:
 
 def cmd_demo(args) -> int:
     from .batch import grade_class
-    from .suite import ASSIGNMENTS
+    from .suite import assignment_ids
     from .report import render_overview
     classes = []
-    for assignment in ASSIGNMENTS:
+    for assignment in assignment_ids():
         folder = EXAMPLES / assignment
         if not folder.is_dir():
             continue

@@ -75,4 +75,5 @@ def grade_submission(suite: Suite, submission: Submission, sandbox: Sandbox, *, 
     return submission_result(suite, submission.id, questions,
                              errors=tuple(_submission_errors(suite, submission, run) + faults),
                              elapsed_s=round(time.perf_counter() - start, 4), student_s=round(run.student_s, 4),
-                             stdout=run.stdout, stderr=run.stderr, sandbox_layers=sandbox.layers, notebook=notebook)
+                             stdout=run.stdout, stderr=run.stderr, sandbox_layers=sandbox.layers, notebook=notebook,
+                             students=submission.students, submitted_at=submission.submitted_at)

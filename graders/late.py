@@ -31,11 +31,10 @@ from pathlib import Path
 
 import yaml
 
-__all__ = ["LatePolicy", "LatePolicyError", "read_policy", "late_policy", "apply_late_policy", "graded_content",
-           "describe_delay"]
+__all__ = ["LatePolicy", "LatePolicyError", "read_policy", "late_policy", "apply_late_policy", "stamp_late_policy",
+           "late_changed", "graded_content", "describe_delay"]
 
 _UNITS = {"day": dt.timedelta(days=1), "hour": dt.timedelta(hours=1)}
-ASSIGNMENTS_DIR = Path(__file__).resolve().parents[1] / "assignments"
 
 
 class LatePolicyError(ValueError):
@@ -112,10 +111,10 @@ def read_policy(manifest: dict, folder: Path) -> LatePolicy | None:
         extensions=_read_extensions(folder / spec["extensions"]) if spec.get("extensions") else {})
 
 
-def late_policy(assignment: str, assignments_dir: Path = ASSIGNMENTS_DIR) -> LatePolicy | None:
+def late_policy(assignment: str) -> LatePolicy | None:
     """The assignment's late policy as its manifest says now (read afresh: staff may just have changed it)."""
-    folder = assignments_dir / assignment
-    return read_policy(yaml.safe_load((folder / "manifest.yaml").read_text()) or {}, folder)
+    from .suite import assignment_folder, read_manifest
+    return read_policy(read_manifest(assignment), assignment_folder(assignment))
 
 
 def describe_delay(delay: dt.timedelta) -> str:
@@ -159,6 +158,18 @@ def apply_late_policy(data: dict, policy: LatePolicy | None) -> dict:
                     "late_s": max(0.0, late.total_seconds()), "penalty_percent": percent, "raw_score": raw,
                     "penalty_points": penalty, "final_score": round(raw - penalty, 6), "text": text}
     return data
+
+
+def stamp_late_policy(data: dict) -> None:
+    """results.json data, in place: its `late` block as the assignment's policy says now."""
+    stamped = apply_late_policy(data, late_policy(data["assignment"]))
+    data.pop("late", None)
+    data.update(stamped)
+
+
+def late_changed(data: dict) -> bool:
+    """Whether the current policy gives `data` another `late` block than it has (the policy was changed)."""
+    return apply_late_policy(data, late_policy(data["assignment"])).get("late") != data.get("late")
 
 
 def graded_content(path: Path) -> bytes:

@@ -15,11 +15,23 @@ import yaml
 
 from .checks import Check
 
-__all__ = ["Question", "Suite", "build_suite", "load_suite", "read_manifest", "ASSIGNMENTS", "ASSIGNMENTS_DIR",
-           "SuiteError"]
+__all__ = ["Question", "Suite", "build_suite", "load_suite", "read_manifest", "assignment_ids", "assignment_folder",
+           "ASSIGNMENTS", "ASSIGNMENTS_DIR", "SuiteError"]
 
 ASSIGNMENTS_DIR = Path(__file__).resolve().parents[1] / "assignments"
-ASSIGNMENTS = ("kernel_attention", "example_difficulty", "triplet_loss")
+
+
+def assignment_ids() -> tuple[str, ...]:
+    """Every assignment, found by convention: a folder `assignments/<id>/` with a `manifest.yaml`; its checks are
+    the module `graders/suites/<id>.py` (which defines SUITE), its staff solution `reference/<id>.py`."""
+    return tuple(sorted(path.parent.name for path in ASSIGNMENTS_DIR.glob("*/manifest.yaml")))
+
+
+def assignment_folder(assignment: str) -> Path:
+    return ASSIGNMENTS_DIR / assignment
+
+
+ASSIGNMENTS = assignment_ids()                      # as found when this module was imported
 
 
 class SuiteError(ValueError):
@@ -83,6 +95,6 @@ def build_suite(assignment: str, checks: Mapping[str, Sequence[Check]]) -> Suite
 
 
 def load_suite(assignment: str) -> Suite:
-    if assignment not in ASSIGNMENTS:
+    if assignment not in assignment_ids():
         raise KeyError(assignment)
     return importlib.import_module(f"graders.suites.{assignment}").SUITE

@@ -183,7 +183,10 @@ def _row(result: dict, questions: list[dict]) -> dict[str, Any]:
     notes = sorted({c["note"] for q in result["questions"] for c in q["checks"] if c.get("note") and _costs_points(c)})
     checks = {c["status"] for _, c in _check_problems(result)}
     problems = [e.get("kind", "") for e in result.get("errors") or []] + sorted(checks)
+    late = result.get("late") or {}
     return {"submission": result["submission"], "href": report_href(result["submission"]),
+            "students": [s.get("name") or s.get("email") or s.get("sid") for s in result.get("students") or []],
+            "late": late.get("text") if late.get("late_s") else None, "final": late.get("final_score"),
             "score": result.get("score"), "max_score": result["max_score"],
             "scores": [by_id[q["id"]].get("score") if q["id"] in by_id else None for q in questions],
             "pending": any(q.get("score") is None for q in result["questions"]), "notes": notes,

@@ -41,17 +41,38 @@ def _questions(results: Sequence[dict]) -> list[str]:
     return list(order)
 
 
+def _people(result: dict) -> list[list[str]]:
+    """name, email, SID of each member (a group submission gives each member a row), or one empty row."""
+    return [[_text(str(s.get(k) or "")) for k in ("name", "email", "sid")] for s in result.get("students") or []] \
+        or [["", "", ""]]
+
+
+def _late(result: dict) -> list[str]:
+    """submitted_at, the late sentence, the penalty in points and the final score (the total when on time)."""
+    late = result.get("late")
+    if not late:
+        return [result.get("submitted_at") or "", "", "", _cell(result.get("score"))]
+    return [late["submitted_at"], late["text"], _cell(late["penalty_points"]), _cell(late["final_score"])]
+
+
 def gradebook_csv(results: Sequence[dict]) -> str:
+    """One row per submission; with students known (a Gradescope export), one row per student, and with a late
+    policy, the raw total, the penalty and the final score."""
     stream = io.StringIO()
     writer = csv.writer(stream, lineterminator="\n")
     questions = _questions(results)
-    writer.writerow(["submission", *questions, "total", "max_score", "pending_manual", "errors"])
+    people = any(r.get("students") for r in results)
+    late = any(r.get("late") for r in results)
+    writer.writerow(["submission", *(["name", "email", "sid"] if people else []), *questions, "total",
+                     *(["submitted_at", "late", "penalty", "final"] if late else []), "max_score", "pending_manual",
+                     "errors"])
     for result in sorted(results, key=lambda r: r["submission"]):
         scores = {q["id"]: q.get("score") for q in result["questions"]}
         pending = [q["id"] for q in result["questions"] if q.get("score") is None]
-        writer.writerow([_text(result["submission"]), *(_cell(scores.get(q)) for q in questions),
-                         _cell(result.get("score")), _cell(result["max_score"]), " ".join(pending),
-                         problem_count(result)])
+        for person in _people(result) if people else [[]]:
+            writer.writerow([_text(result["submission"]), *person, *(_cell(scores.get(q)) for q in questions),
+                             _cell(result.get("score")), *(_late(result) if late else []), _cell(result["max_score"]),
+                             " ".join(pending), problem_count(result)])
     return stream.getvalue()
 
 
