@@ -50,23 +50,26 @@ def _numel(value):
     return 0
 
 
+_KINDS = {}                    # aten op -> _op_kind(op), filled as ops are first seen
+
+
 class _TorchCounter(TorchDispatchMode):
     """Elements produced by every aten op and FLOPs of matmul-like ones, in one mode."""
     def __init__(self):
         super().__init__()
-        self.elements, self.flops, self.kinds = 0, 0, {}
+        self.elements, self.flops = 0, 0
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         out = func(*args, **kwargs)
-        known = self.kinds.get(func)
+        known = _KINDS.get(func)
         if known is None:
-            known = self.kinds[func] = _op_kind(func)
+            known = _KINDS[func] = _op_kind(func)
         formula, kind = known
         if formula is not None:
             self.flops += formula(*args, **kwargs, out_val=out)
         if kind == "out":
-            self.elements += _numel(out)
+            self.elements += out.numel() if type(out) is torch.Tensor else _numel(out)
         elif kind == "inplace":                     # what it writes: the source, not the whole target
             self.elements += _numel(args[1:]) or _numel(args[:1])
         return out

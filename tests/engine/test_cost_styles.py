@@ -128,7 +128,10 @@ def cost_checks():
     return find("kernel_attention"), find("causal_kernel_attention")
 
 
-@pytest.mark.parametrize("style", sorted(STYLES))
+SLOW = {"python-lists-quadratic"}                 # about 1 s per call at N = 1024: quadratic in pure Python
+
+
+@pytest.mark.parametrize("style", [pytest.param(s, marks=pytest.mark.slow) if s in SLOW else s for s in sorted(STYLES)])
 def test_cost_verdict_follows_the_growth_not_the_style(sandbox, style):
     source, expected_plain, expected_causal = STYLES[style]
     checks = cost_checks()
