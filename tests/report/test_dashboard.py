@@ -82,3 +82,28 @@ def test_dashboard_escapes_ids_notes_and_messages_from_students():
     assert '<b id="injected">' not in html and "<script>window" not in html and "<img src=x" not in html
     assert PAYLOAD not in html and "&lt;b id=&#34;injected&#34;&gt;" in html
     assert f'href="{report_folder(PAYLOAD)}/feedback.html"' in html
+
+
+def test_a_regrade_shows_each_changed_score_before_and_after(tmp_path):
+    """Merging manual scores rewrites results.json; the old scores stay under `previous`, and the dashboard
+    lists what changed. Rebuilding the reports changes nothing."""
+    from graders.batch import merge_manual_scores, rebuild_reports
+    from graders.report import write_results
+    before = {}
+    for result in class_results():
+        result["score"] = before[result["submission"]] = sum(q["score"] or 0.0 for q in result["questions"])
+        write_results(result, tmp_path / report_folder(result["submission"]) / "results.json")
+    scores = tmp_path / "scores.csv"
+    scores.write_text("submission,question,score,comment\nbob,free_text,1.5,clear\nerin,free_text,2,\n")
+    merged = {r["submission"]: r for r in merge_manual_scores(tmp_path, scores, "kernel_attention")}
+    assert merged["bob"]["previous"] == {"score": before["bob"], "max_score": 17, "questions": dict(
+        {q["id"]: q["score"] for q in merged["bob"]["questions"]}, free_text=None)}
+    assert "previous" not in merged["alice"]
+    summary = summarise_class(list(merged.values()), assignment="x")
+    assert [(c["submission"], c["before"], c["after"]) for c in summary["changes"]] == [
+        ("erin", before["erin"], before["erin"] + 2), ("bob", before["bob"], before["bob"] + 1.5)]
+    assert summary["changes"][1]["questions"] == [{"id": "free_text", "before": None, "after": 1.5}]
+    rebuilt = {r["submission"]: r for r in rebuild_reports(tmp_path, "kernel_attention")}
+    assert rebuilt["bob"]["previous"] == merged["bob"]["previous"] and "previous" not in rebuilt["alice"]
+    html = (tmp_path / "index.html").read_text()
+    assert 'id="changes-table"' in html and "free_text</code> — → 1.5" in html
