@@ -84,3 +84,23 @@ def test_gradescope_html_outputs_escape_student_text():
     for text in shown:
         assert '<b id="injected">' not in text and "<script>window" not in text and "<img src=x" not in text
     assert "&lt;script&gt;" in exported["output"] and "&lt;script&gt;" in exported["tests"][0]["output"]
+
+
+def test_gradescope_keeps_answers_for_after_publication_like_the_html_keeps_them_for_release():
+    from graders.report import render_feedback
+    result = rich_result()
+    sigma = result["questions"][3]["checks"][0]
+    sigma["evidence"]["answer_hint"] = "ANSWER-HINT: sigma^2 = sqrt(D)."
+    secrets = [r"\sigma = \sqrt[4]{D}", "ANSWER-HINT"]
+    exported = to_gradescope(result)
+    now = exported["output"] + "".join(t["output"] for t in exported["tests"] if t["visibility"] == "visible")
+    assert not any(s in now for s in secrets)
+    assert not any(s in render_feedback(result) for s in secrets)
+    companion = {t["name"]: t for t in exported["tests"]}[
+        "Softmax as a Gaussian kernel times two factors: sigma (answer)"]
+    assert companion["visibility"] == "after_published" and companion["max_score"] == 0 and "status" not in companion
+    assert all(s in companion["output"] for s in secrets) and companion["number"] == "4.1.1"
+    released = to_gradescope(result, released=True)
+    assert not any(t["name"].endswith(" (answer)") for t in released["tests"])
+    shown = "".join(t["output"] for t in released["tests"] if t["visibility"] == "visible")
+    assert all(s in shown for s in secrets) and all(s in render_feedback(result, released=True) for s in secrets)
