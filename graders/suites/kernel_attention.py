@@ -19,10 +19,10 @@ from ..checks import Check, Given, Mistake, answer, matches_reference, returns, 
 from ..compare import Tolerance, as_array, compare_arrays, describe
 from ..cost import grows_like
 from ..model import Call, Status, Verdict
-from ..sampling import frequency_statistics
 from ..suite import build_suite
 from ..symbolic import GAUSSIAN_DECOMPOSITION, KERNEL_COSTS, Distractor, big_o, equation, expression
 from ..wire import Named
+from .kernel_attention_features import frequencies, random_features_checks
 
 ELU = Named("feature_map", {"name": "elu_plus_one"})
 
@@ -43,11 +43,6 @@ def signed_linear(seed: int, D: int, L: int) -> Named:
     positive feature maps (logarithms of phi, denominators clamped at eps) is told apart."""
     rng = np.random.default_rng(seed)
     return Named("feature_map", {"name": "signed_linear", "A": rng.standard_normal((D, L)), "b": rng.standard_normal(L)})
-
-
-def frequencies(seed: int, D: int, D_random: int) -> np.ndarray:
-    """W with rows ~ N(0, I / sigma^2), sigma^2 = sqrt(D): what softmax attention needs."""
-    return np.random.default_rng(seed).standard_normal((D_random, D)) / D ** 0.25
 
 
 def attention_call(function: str, *args, causal: bool = False, measure_cost: bool = False) -> Call:
@@ -112,121 +107,6 @@ softmax_checks = [      # one mistake shows in several checks: each names it
             ref.softmax_attention, mistakes=SOFTMAX_MISTAKES[1:],    # near 1000, 1/sqrt(D) changes little
             if_non_finite="exp overflows for large logits: subtract each row's maximum logit before exp; "
                     "the shift cancels between numerator and denominator."),
-]
-
-
-# ------------------------------------------------------------------------------------------------ eq. 4 and 5
-FREQUENCY_CALLS = [Call("sample_frequencies", (8, 4096, sigma_sq), {"generator": Named("generator", {"seed": seed})})
-                   for seed, sigma_sq in ((11, 2.0), (12, 4.0))]
-
-
-def _frequency_matrix(W) -> Verdict | None:
-    """Shape and type first: W is (D_random, D) = (4096, 8)."""
-    array = as_array(W)
-    if array is None or array.dtype.kind != "f":
-        return Verdict.invalid(f"sample_frequencies should return a float array; got {describe(W)}.")
-    if array.shape == (8, 4096):
-        return Verdict.invalid("W has shape (8, 4096): its rows are the frequencies w_i, so expected (D_random, D) = (4096, 8).")
-    if array.shape != (4096, 8):
-        return Verdict.invalid(f"W has shape {array.shape}; expected (D_random, D) = (4096, 8).")
-    return None
-
-
-def _variance_diagnosis(measured: float, sigma_sq: float) -> tuple[str, str]:
-    for value, note, why in ((sigma_sq, "variance-sigma-squared", "The homework's N(0, sigma^2 I) is a known misprint "
-                              "(from the RFA paper); Bochner's theorem for exp(-||d||^2 / (2 sigma^2)) gives N(0, sigma^-2 I)."),
-                             (sigma_sq ** -2, "variance-sigma-minus-4", "Dividing standard normals by sigma^2 gives "
-                              "variance sigma^-4; divide by sigma = sqrt(sigma_sq)."),
-                             (1.0, "ignores-sigma", "The frequencies must be scaled by 1/sigma.")):
-        if abs(measured - value) <= 0.1 * value:
-            return note, why
-    return "wrong-frequency-variance", "Eq. 5 holds only for w ~ N(0, I / sigma^2)."
-
-
-def judge_frequency_covariance(values) -> Verdict:
-    for W, call in zip(values, FREQUENCY_CALLS):
-        sigma_sq = call.args[2]
-        if (problem := _frequency_matrix(W)) is not None:
-            return problem
-        s = frequency_statistics(W, 1 / sigma_sq)
-        if not s.covariance_ok:
-            note, why = _variance_diagnosis(s.mean_variance, sigma_sq)
-            low, high = s.variance_interval
-            return Verdict.failed(
-                f"With sigma_sq={sigma_sq:g}, the frequencies have variance {s.mean_variance:.4g} (largest covariance "
-                f"{s.worst_covariance:.3g}); eq. 5 needs I / sigma^2, variance {1 / sigma_sq:.4g} "
-                f"(allowed {low:.4g} to {high:.4g} for 4096 x 8 samples, covariances below {s.covariance_bound:.3g}). {why}",
-                note=note, measured_variance=s.mean_variance)
-    return Verdict.passed()
-
-
-def judge_frequencies_gaussian(values) -> Verdict:
-    for W, call in zip(values, FREQUENCY_CALLS):
-        if (problem := _frequency_matrix(W)) is not None:
-            return problem
-        s = frequency_statistics(W, 1 / call.args[2])
-        if not s.gaussian_ok and (constant := _constant_row_norms(W, call.args[2])) is not None:
-            return constant
-        if not s.gaussian_ok:
-            return Verdict.failed(
-                f"The frequencies have excess kurtosis {s.excess_kurtosis:.3f} (a Gaussian has 0, within "
-                f"{s.kurtosis_bound:.3f} here) and largest column mean {s.worst_mean:.3g} (bound {s.mean_bound:.3g}). "
-                "Bochner's theorem needs w ~ N(0, I / sigma^2): draw from a normal distribution (e.g. torch.randn).",
-                note="frequencies-not-gaussian")
-    return Verdict.passed()
-
-
-def _constant_row_norms(W, sigma_sq: float) -> Verdict | None:
-    """Rows of (nearly) one length, as orthogonal random features rescaled to norm sqrt(D) have: their
-    entries are not Gaussian, though each row points in a uniformly random direction."""
-    D = W.shape[1]
-    lengths = sigma_sq * np.sum(np.asarray(W, dtype=np.float64) ** 2, axis=1)       # chi^2_D for Gaussian rows
-    if np.var(lengths) > 0.1 * 2 * D:                                              # chi^2_D has variance 2 D
-        return None
-    return Verdict.failed(
-        f"Every row of W has (nearly) the same length: sigma^2 ||w_i||^2 has variance {np.var(lengths):.3g} where "
-        f"rows w ~ N(0, I / sigma^2) give chi^2 with {D} degrees of freedom (variance {2 * D}). Orthogonal random "
-        "features are fine, but each row must then be rescaled by its own chi-distributed length (Yu et al. 2016), "
-        "so that every row is still N(0, I / sigma^2), as eq. 5 needs.", note="constant-row-norms")
-
-
-X_FEATURES, Y_FEATURES = (np.random.default_rng(s).standard_normal((n, 4)) for s, n in ((21, 20), (22, 15)))
-W_FEATURES = frequencies(23, D=4, D_random=64)
-FEATURE_CALLS = [Call("random_features", (X, W_FEATURES)) for X in (X_FEATURES, Y_FEATURES)]
-FEATURE_PRODUCTS = (ref.random_features(*map(torch.from_numpy, (X_FEATURES, W_FEATURES))) @
-                    ref.random_features(*map(torch.from_numpy, (Y_FEATURES, W_FEATURES))).T).numpy()   # (20, 15)
-
-
-def judge_feature_products(values) -> Verdict:
-    """phi(X) phi(Y)^T does not depend on the column order, so any fixed order is right."""
-    F_X, F_Y = (as_array(v) for v in values)
-    for F, X in ((F_X, X_FEATURES), (F_Y, Y_FEATURES)):
-        expected_shape = (X.shape[0], 2 * W_FEATURES.shape[0])
-        if F is None or F.shape != expected_shape:
-            shape = describe(values[0] if F is F_X else values[1])
-            return Verdict.invalid(f"random_features(X {X.shape}, W {W_FEATURES.shape}) returned {shape}; "
-                                   f"expected shape (n, 2 D_random) = {expected_shape}.")
-    G = F_X.astype(np.float64) @ F_Y.astype(np.float64).T                            # (20, 15)
-    precision = np.result_type(F_X.dtype, F_Y.dtype) if F_X.dtype.kind == F_Y.dtype.kind == "f" else np.float64
-    verdict = compare_arrays(G, FEATURE_PRODUCTS, Tolerance().widened_for(np.dtype(precision)), what="phi(X) phi(Y)^T")
-    if verdict.status is Status.PASSED:
-        return verdict
-    D_random = W_FEATURES.shape[0]
-    norm = float(np.mean(np.sum(F_X.astype(np.float64) ** 2, axis=1)))                # ||phi(x)||^2, should be 1
-    for factor, note, words in ((D_random, "missing-sqrt-scale", "the sqrt(1/D_random) factor is missing"),
-                                (1 / D_random, "scaled-by-one-over-D-random", "the features are scaled by 1/D_random "
-                                 "instead of sqrt(1/D_random)")):
-        if abs(norm - factor) <= 1e-3 * factor:
-            return Verdict.failed(f"||phi_random(x)||^2 is {norm:.4g} instead of 1: {words} (eq. 4).", note=note)
-    return Verdict.failed(f"{verdict.feedback} With eq. 4, phi_random(x) phi_random(y)^T = (1/D_random) "
-                          f"sum_i cos(w_i (x - y)^T); here ||phi_random(x)||^2 averages {norm:.4g} (should be 1).",
-                          note=verdict.note or "feature-products-differ")
-
-
-random_features_checks = [
-    satisfies("frequencies have covariance I / sigma^2", 1.5, FREQUENCY_CALLS, judge_frequency_covariance),
-    satisfies("frequencies are Gaussian with mean 0", 0.5, FREQUENCY_CALLS, judge_frequencies_gaussian),
-    satisfies("phi(X) phi(Y)^T matches eq. 4 (any column order)", 2.0, FEATURE_CALLS, judge_feature_products),
 ]
 
 
