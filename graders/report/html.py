@@ -16,6 +16,7 @@ import jinja2
 from markupsafe import Markup
 
 from .dashboard import summarise_class
+from .prose import math_segments
 from .views import STATUS_LABELS, check_view, submission_view
 
 __all__ = ["render_feedback", "render_dashboard", "render_overview", "render_gradescope_test", "render_gradescope_summary", "TEMPLATES"]
@@ -44,6 +45,7 @@ def _environment() -> jinja2.Environment:
                                      undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     environment.filters.update(points=_points, seconds=_seconds, percent_of=_percent_of,
                                pct=lambda v: "—" if v is None else f"{v:.0%}")
+    environment.globals["math_segments"] = math_segments
     return environment
 
 

@@ -40,7 +40,7 @@ def test_every_report_is_a_pure_function_of_results_json(graded_class):
 def test_real_evidence_reaches_the_reports(graded_class):
     out, results = graded_class
     quadratic = (out / "wrong-kernel-attention-quadratic" / "feedback.html").read_text()
-    assert "Cost against N (expected: N^1)" in quadratic and "FLOPs in matrix products (N^2)" in quadratic
+    assert "Cost against N (expected: N^1)" in quadratic and "FLOPs in matrix products (N<sup>2</sup>)" in quadratic
     forgot = (out / "wrong-forgot-normaliser" / "feedback.html").read_text()
     assert "Error against D_random" in forgot and "Failing call" in forgot and "forgot-normaliser" in forgot
     notebook = (out / report_folder(HOSTILE_ID) / "feedback.html").read_text()
