@@ -32,6 +32,7 @@ from .layers import CGROUP_ROOT, Limits, available_layers, child_command, lease_
 
 __all__ = ["Sandbox", "RunResult"]
 
+_KINDS = Path(__file__).resolve().parents[1] / "kinds"           # assignments' argument kinds (graders/kinds/)
 _CHILD_FILES = (*(Path(__file__).with_name(f) for f in ("child.py", "named.py", "notebook.py", "measure.py")), Path(wire.__file__))
 START_TIMEOUT_S = 60.0
 PIPE_BYTES = 1 << 20
@@ -145,6 +146,7 @@ class Sandbox:
         work.mkdir(mode=0o755)                         # used without bubblewrap; inside it, a tmpfs instead
         for file in _CHILD_FILES:
             shutil.copy(file, bundle / file.name)
+        shutil.copytree(_KINDS, bundle / "kinds", ignore=shutil.ignore_patterns("__pycache__"))   # named.py loads them
         self._argv, self._options = child_command(bundle, work, self.layers, limits)
         self._cgroups = _Cgroups(slot, limits, self.layers)
         self._process: subprocess.Popen | None = None
