@@ -207,3 +207,8 @@ def test_a_constant_helper_excuses_nothing():
     zeros = lambda Q, K, V, *a, **k: torch.zeros(Q.shape[0], V.shape[1], dtype=V.dtype)
     rfa = verdict("random_feature_attention", "matches", kernel_attention=zeros, random_feature_attention=zeros)
     assert rfa.status is Status.FAILED and rfa.note is None
+
+
+def test_code_that_assumes_positive_features_is_named():
+    v = verdict("kernel_attention", "L differs", kernel_attention=wrong.kernel_attention_in_log_space)
+    assert v.status is Status.FAILED and v.note == "assumes-positive-features", v
