@@ -80,9 +80,10 @@ class _Cgroups:
         for path in self.paths.values():
             (path / "cgroup.procs").write_text(str(os.getpid()))
 
-    def was_oom_killed(self) -> bool:
+    def memory_failures(self) -> int:
+        """How often the slot hit its memory limit so far (a counter that only grows)."""
         path = self.paths.get("memory")
-        return bool(path and int((path / "memory.failcnt").read_text() or 0))
+        return int((path / "memory.failcnt").read_text() or 0) if path else 0
 
     def charged(self) -> int:
         """Resident and shared memory still charged to the slot (page cache of libraries not counted)."""
@@ -267,6 +268,7 @@ class Sandbox:
         beyond the submission's reply budget are dropped as they arrive."""
         limit = max([c["max_bytes"] for c in request["calls"]] + [4 * 2**20]) + 2**20
         deadline, replies, kept = time.monotonic() + budget + 30.0, [], 0
+        failures = self._cgroups.memory_failures()
         try:
             wire.write_frame(self._process.stdin, request)
             while True:
@@ -279,7 +281,7 @@ class Sandbox:
                                  f"together exceed {self.limits.reply_bytes // 2**20} MiB")
                 replies.append(reply)
         except (TimeoutError, EOFError, wire.WireError, BrokenPipeError) as problem:
-            killed_for_memory = self._cgroups.was_oom_killed()
+            killed_for_memory = self._cgroups.memory_failures() > failures
             self._stop()
             why = "ran out of memory" if killed_for_memory else f"stopped responding ({type(problem).__name__})"
             replies.append({"event": "sandbox-lost", "error": f"the sandbox {why}; remaining calls were not run"})

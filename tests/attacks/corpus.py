@@ -224,6 +224,9 @@ CASES: dict[str, tuple[Callable[[Path, str], None], str]] = {
     "yaml-deep-nesting": (_yaml("causal_cost: " + "[" * 3000 + "]" * 3000 + "\n"), "zero"),
     "non-utf8-file-name": (_files({CODE: "import os\n", "caf\udcff.py": "x = 1\n"}), "zero"),
     "honest-raw-name": (_raw_name, "honest"),
+    "honest-uses-joblib": (_honest_copy(lambda folder: (folder / CODE).write_text(
+        (folder / CODE).read_text() + "\nimport sklearn.neighbors\nfrom joblib import Parallel, delayed\n"
+        "_ = Parallel(n_jobs=2)(delayed(abs)(i) for i in range(2))\n")), "honest"),
     # ---- 2. one student's answers must not crash the grader on their own submission
     "yaml-hex-integer": (_yaml("causal_cost: 0x" + "f" * 5000 + "\n"), "zero"),
     "yaml-date": (_yaml("causal_cost: 2020-01-01\nsigma_sq: 2020-01-01 10:00:00\n"), "zero"),

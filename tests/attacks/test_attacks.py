@@ -149,11 +149,13 @@ def test_nothing_outside_the_output_folder_changed(attacked):
 
 
 def test_no_secret_and_no_path_of_the_grading_machine_in_any_output(attacked):
-    leaks = [SECRET, STAFF_TOKEN, str(ROOT), str(attacked["work"]), "site-packages/numpy", ".venv/"]
+    """`exfiltrate` prints its own /proc/self/mountinfo, which names the folders bound into the sandbox (names,
+    not content; README, threat model): paths are checked everywhere else, secrets everywhere."""
+    secrets, paths = [SECRET, STAFF_TOKEN], [str(ROOT), str(attacked["work"]), "site-packages/numpy", ".venv/"]
     for top, _, files in os.walk(attacked["out"]):
         for name in files:
             text = Path(top, name).read_bytes().decode("utf-8", "replace")
-            found = [leak for leak in leaks if leak in text]
+            found = [leak for leak in secrets + (paths if "exfiltrate" not in top else []) if leak in text]
             assert not found, (Path(top, name).relative_to(attacked["out"]), found)
 
 
@@ -174,6 +176,8 @@ def test_limits_are_named_in_plain_words(attacked, name, words):
     assert words in _messages(attacked["results"][_id(attacked, name)])
 
 
-def test_no_grader_noise_in_student_output(attacked):
-    for result in attacked["results"].values():
-        assert "joblib" not in result.get("stderr", "") and "Errno 13" not in result.get("stderr", "")
+def test_no_grader_noise_in_an_honest_students_output(attacked):
+    """joblib (through scikit-learn) once warned "[Errno 13] Permission denied" with the grader's venv path."""
+    for name in ["honest", *(_id(attacked, n) for n, (_, expect) in CASES.items() if expect == "honest")]:
+        result = attacked["results"][name]
+        assert result.get("stderr", "") == "" and result.get("stdout", "") == "", name
