@@ -181,6 +181,20 @@ def cmd_prepare(args) -> int:
     return 0
 
 
+def cmd_new(args) -> int:
+    from .scaffold import SkeletonError, write_skeleton
+    try:
+        written = write_skeleton(args.assignment)
+    except SkeletonError as error:
+        raise UsageError(str(error)) from None
+    for path in written:
+        print(path)
+    print(f"wrote a working skeleton of {args.assignment}: try `autograde grade {args.assignment} "
+          f"examples/{args.assignment}`, then replace the softmax with your homework (README: Adding an assignment)",
+          file=sys.stderr)
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autograde", description="Grade deep-learning homework: student code runs "
                                      "isolated, only plain data comes back, and every check explains itself.")
@@ -237,6 +251,13 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("assignment")
     export.add_argument("--out", type=Path, required=True, help="folder to write into")
     export.set_defaults(run=cmd_export)
+
+    new = commands.add_parser("new", help="write a working skeleton of a new assignment",
+                              description="Write assignments/ID/, reference/ID.py, graders/suites/ID.py and an example "
+                              "class examples/ID/ (one right and one wrong submission): a small complete assignment to "
+                              "replace with your homework.")
+    new.add_argument("assignment", metavar="ASSIGNMENT_ID")
+    new.set_defaults(run=cmd_new)
 
     prepare = commands.add_parser("prepare", help="build data sets and models an assignment needs (cached)")
     prepare.add_argument("assignment")

@@ -50,7 +50,50 @@ def test_check_runs_public_checks_of_one_question_and_exits_zero(tmp_path):
     assert "public checks only" in done.stdout and "1/sqrt(D)" in done.stdout and "random_features" not in done.stdout
 
 
-@pytest.mark.parametrize("command", ["grade", "check", "list", "demo", "merge", "report", "prepare", "export"])
+@pytest.mark.parametrize("command", ["grade", "check", "list", "demo", "merge", "report", "prepare", "export", "new"])
 def test_every_command_has_help(command):
     done = autograde(command, "--help")
     assert done.returncode == 0 and "usage: autograde" in done.stdout
+
+
+def _project_copy(root: Path) -> Path:
+    """The grader's code in a scratch folder, so `autograde new` writes there, not into this checkout."""
+    import shutil
+    for name in ("graders", "reference", "templates"):
+        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    (root / "assignments").mkdir()
+    return root
+
+
+def test_new_writes_a_skeleton_that_grades_its_own_example_class(tmp_path):
+    """`autograde new` in a copy of the project; the new assignment is found by convention (no list to edit),
+    and grading its example class gives what its expected.yaml says."""
+    import os
+    import yaml
+    project = _project_copy(tmp_path / "project")
+    env = dict(os.environ, PYTHONPATH=str(project))
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([*AUTOGRADE, *args], capture_output=True, text=True, cwd=project, env=env, timeout=900)
+
+    made = run("new", "attention_basics")
+    assert made.returncode == 0, made.stderr
+    written = {Path(line).relative_to(project).as_posix() for line in made.stdout.split()}
+    assert {"assignments/attention_basics/manifest.yaml", "assignments/attention_basics/problem.md",
+            "assignments/attention_basics/starter.py", "reference/attention_basics.py",
+            "graders/suites/attention_basics.py", "examples/attention_basics/expected.yaml"} <= written
+    assert not any("new_assignment" in (project / p).read_text() for p in written)
+    assert run("new", "attention_basics").returncode == 2                       # nothing is overwritten
+    assert run("new", "Not-An-Id").returncode == 2
+    listed = run("list", "attention_basics")
+    assert listed.returncode == 0 and "5 points" in listed.stdout, listed.stderr
+
+    graded = run("grade", "attention_basics", "examples/attention_basics", "--out", "out", "--jobs", "1")
+    assert graded.returncode == 0, graded.stderr
+    expected = yaml.safe_load((project / "examples/attention_basics/expected.yaml").read_text())
+    results = {p.parent.name: json.loads(p.read_text()) for p in (project / "out").glob("*/results.json")}
+    assert sorted(results) == sorted(expected) == ["reference", "wrong-softmax-wrong-axis"]
+    assert results["reference"]["score"] == results["reference"]["max_score"] == 5
+    wrong = {q["id"]: q for q in results["wrong-softmax-wrong-axis"]["questions"]}
+    assert wrong["softmax"]["score"] == 0 and wrong["softmax_cost"]["score"] == 2
+    assert "softmax-wrong-axis" in {c["note"] for c in wrong["softmax"]["checks"]}
