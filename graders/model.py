@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Status", "Verdict", "Student", "Submission", "Call", "Outcome", "CheckResult", "QuestionResult",
+__all__ = ["Status", "Verdict", "Series", "Chart", "Student", "Submission", "Call", "Outcome", "CheckResult", "QuestionResult",
            "SubmissionResult", "SubmissionError"]
 
 
@@ -49,6 +49,29 @@ class Verdict:
     @classmethod
     def manual(cls, feedback: str, **evidence: Any) -> "Verdict":
         return cls(Status.MANUAL, None, feedback, None, evidence)
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line, or one set of bars, of a chart: a label and one value per x (None where there is none)."""
+    label: str
+    values: tuple[float | None, ...]
+    reference: bool = False                  # what the homework predicts: a dashed line, or the reference's bars
+
+
+@dataclass(frozen=True)
+class Chart:
+    """Evidence any report can draw without knowing the assignment: a check's verdict carries
+    `charts=[Chart(...)]`. kind "lines": series over numeric x on log-log axes (costs against N, errors
+    against a sample size); kind "bars": grouped bars, one group per x label (a histogram beside the
+    reference's). `alt` says in words what the chart shows (screen readers, text reports)."""
+    kind: str                                # "lines" | "bars"
+    title: str
+    x_label: str
+    y_label: str
+    x: tuple[float | str, ...]
+    series: tuple[Series, ...]
+    alt: str
 
 
 @dataclass(frozen=True)

@@ -255,6 +255,37 @@ def histogram_chart(values: Sequence[float], *, low: float, high: float, bins: i
     return chart
 
 
+def _cell(value: Any) -> str:
+    return value if isinstance(value, str) else "–" if value is None else short_number(float(value))
+
+
+def typed_chart(data: dict[str, Any]) -> dict[str, Any] | None:
+    """A chart from a `graders.model.Chart` in a check's evidence (as results.json holds it), any assignment's."""
+    xs = list(data.get("x") or [])
+    series = [s for s in data.get("series") or [] if len(s.get("values") or []) == len(xs)]
+    if not xs or not series or data.get("kind") not in ("lines", "bars"):
+        return None
+    chart = _frame(str(data.get("title", "")), str(data.get("alt", "")), str(data.get("x_label", "")),
+                   str(data.get("y_label", "")))
+    chart["table"] = {"columns": [chart["x_label"], *(s["label"] for s in series)],
+                      "rows": [[_cell(x), *(_cell(s["values"][i]) for s in series)] for i, x in enumerate(xs)]}
+    if data["kind"] == "bars":
+        _bars(chart, [_cell(x) for x in xs], [[float(v or 0) for v in s["values"]] for s in series],
+              [s["label"] for s in series])
+        return chart
+    values = [v for s in series for v in s["values"] if v is not None]
+    if len(_positive(xs)) != len(xs) or not values or len(_positive(values)) != len(values):
+        return None                                                     # log-log axes need positive numbers
+    x, y = _lines(chart, [float(v) for v in xs], [float(v) for v in values], x_ticks=[float(v) for v in xs])
+    for index, s in enumerate(series):
+        shown = [(float(a), float(b)) for a, b in zip(xs, s["values"]) if b is not None]
+        dashed = bool(s.get("reference"))
+        chart["series"].append(_line(s["label"], x, y, [a for a, _ in shown], [b for _, b in shown], index,
+                                     dashed=dashed, markers=not dashed))
+        chart["legend"].append({"label": s["label"], "index": index, "dashed": dashed})
+    return chart
+
+
 def plots_for_check(check: dict) -> list[dict[str, Any]]:
     """The charts this check's evidence supports (cost, convergence, depth histogram), possibly none."""
     evidence = check.get("evidence") or {}
@@ -265,4 +296,5 @@ def plots_for_check(check: dict) -> list[dict[str, Any]]:
         charts.append(convergence_chart(evidence))
     if "depth_histogram" in evidence and "reference_depth_histogram" in evidence:
         charts.append(depth_chart(evidence))
+    charts += [typed_chart(c) for c in evidence.get("charts") or [] if isinstance(c, dict)]
     return [c for c in charts if c is not None]
