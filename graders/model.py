@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Status", "Verdict", "Series", "Chart", "Student", "Submission", "Call", "Outcome", "CheckResult", "QuestionResult",
-           "SubmissionResult", "SubmissionError"]
+__all__ = ["Status", "Verdict", "Series", "Chart", "Student", "Submission", "Call", "Outcome", "CheckResult",
+           "QuestionResult", "SubmissionResult", "SubmissionError"]
 
 
 class Status(str, enum.Enum):
