@@ -61,6 +61,6 @@ def to_gradescope(result: dict, *, released: bool = False) -> dict:
             "output": render_gradescope_summary(result), "output_format": "html",
             "visibility": "visible", "stdout_visibility": "hidden",
             "extra_data": {"assignment": result["assignment"], "submission": result["submission"],
-                           "max_score": result["max_score"],
+                           "max_score": result["max_score"], "late": result.get("late"),
                            "pending_manual": [q["id"] for q in result["questions"] if q.get("score") is None]},
             "tests": tests}

@@ -18,7 +18,7 @@ _SYMBOLS = [(re.compile(r"\|\|"), "‖"), (re.compile(r"\bsqrt\("), "√("), (re
             (re.compile(r" <= "), " ≤ "), (re.compile(r" >= "), " ≥ "), (re.compile(r"(?<=\s)-(?=\s)"), "−"),
             (re.compile(r"\b(" + "|".join(GREEK) + r")\b"), lambda m: GREEK[m.group(1)])]
 # x^2, N^2.0, sigma^-2, Y^T, x^{a+b}; X_i, E_a, D_random, d_{ap}: a script attaches to a one-letter base (or a
-# Greek letter) so that identifiers such as kernel_attention stay as they are.
+# Greek letter) so that identifiers such as feature_map or batch_all stay as they are.
 _POWER = r"(\{[^{}]*\}|-?\d+(?:\.\d+)?|[A-Za-z])"
 _SCRIPT = re.compile(r"((?<![A-Za-z0-9_])(?:[A-Za-z]|[α-ω])|\))(?:\^" + _POWER + r"|_(\{[^{}]*\}|[A-Za-z0-9]+))"
                      r"(?:\^" + _POWER + r")?(?![A-Za-z0-9_])")
