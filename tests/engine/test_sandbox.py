@@ -233,3 +233,14 @@ def test_two_sandboxes_of_one_slot_never_share_a_user_and_leave_no_cgroup_behind
     folders = list(box._cgroups.paths.values())
     box.close()
     assert folders is not None and not any(f.exists() for f in folders)
+
+
+@pytest.mark.skipif("bubblewrap" not in available_layers(), reason="bubblewrap is not available here")
+def test_only_the_allow_list_is_visible_not_the_class_folder_nor_a_staff_copy(sandbox, tmp_path):
+    """What `--json` and `check` used to leave visible: the submission's class folder, and any file on disk."""
+    (tmp_path / "classmate").mkdir()
+    (tmp_path / "classmate" / "kernel_attention.py").write_text("SECRET = 1\n")
+    source = ("import os\ndef f(x):\n    return [os.path.exists(p) for p in (%r, %r, '/etc/passwd', '/home', '/root', "
+              "'/usr/share')] + [b'bind' not in open('/proc/1/cmdline', 'rb').read()]\n"
+              % (str(tmp_path / "classmate" / "kernel_attention.py"), str(tmp_path)))
+    assert run(sandbox, source, Call("f", (1,))).outcomes[0].value == [False] * 6 + [True]
