@@ -60,6 +60,23 @@ def _plain(value, depth=0):
     return wire.Unsupported(type(value).__name__)
 
 
+def _bytes_of(value, depth=0):
+    """About how many bytes `value` would take on the wire (arrays, tensors and text; nested up to 8 levels)."""
+    if depth > 8:
+        return 0
+    if isinstance(value, torch.Tensor):
+        return value.numel() * value.element_size()
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if type(value) is str:
+        return len(value)
+    if type(value) in (list, tuple):
+        return sum(_bytes_of(v, depth + 1) for v in value)
+    if type(value) is dict:
+        return sum(_bytes_of(v, depth + 1) for v in value.values())
+    return 8
+
+
 def _student_traceback(error: BaseException, root: str) -> str:
     """The exception with the student's own frames only."""
     import traceback
@@ -107,6 +124,11 @@ def _run_call(module, call, root):
         return {"status": "error", "error": _student_traceback(error, root),
                 "seconds": time.perf_counter() - start, "out_of_memory": isinstance(error, MemoryError)}
     try:
+        size, limit = _bytes_of(value), int(call.get("max_bytes", wire.MAX_FRAME_BYTES))
+        if size > limit:                            # said at once, before any copy (the zygote checks again)
+            return {"status": "error", "seconds": cost["seconds"],
+                    "error": f"the returned value holds {size / 2**20:.1f} MiB, more than this call's limit of "
+                             f"{limit / 2**20:.1f} MiB (a value far larger than the inputs?)"}
         value = _plain(value)
     except BaseException as error:                  # noqa: B902 - a returned object's methods are the student's
         return {"status": "error", "seconds": cost["seconds"],
