@@ -191,11 +191,31 @@ def kernel_attention_float32(Q, K, V, feature_map, causal=False):
     return kernel_attention(Q.float(), K.float(), V.float(), lambda X: feature_map(X.double()).float(), causal)
 
 
+def rfa_positive_random_features(Q, K, V, W, causal=False):
+    """Performer's positive features exp(w x^T - ||x||^2 / 2) / sqrt(D_random) (FAVOR+, for exp(q k^T) with unit
+    frequencies scaled by D^-1/4) instead of eq. 4's sin/cos features with the exp(||x||^2 / (2 sigma^2)) factors."""
+    scale = Q.shape[1] ** -0.25                                             # exp(q k^T / sqrt(D)) = exp((s q)(s k)^T)
+    def positive(X):
+        X = scale * X
+        return torch.exp(X @ (W.T * Q.shape[1] ** 0.25) - (X * X).sum(dim=1, keepdim=True) / 2) / math.sqrt(W.shape[0])
+    return linear_attention(positive(Q), positive(K), V, causal)
+
+
+def softmax_attention_sdpa(Q, K, V, causal=False):
+    """torch.nn.functional.scaled_dot_product_attention with is_causal: right."""
+    return torch.nn.functional.scaled_dot_product_attention(Q[None], K[None], V[None], is_causal=causal)[0]
+
+
 # ------------------------------------------------------------------------------------------------ the catalogue
 BOTH = ("kernel_attention", "causal_kernel_attention")
 POSITIVE_ONLY = ("Eq. 2 holds for any feature map: phi may have negative entries, and phi(Q_i) Z_i may be "
                  "negative, so no logarithm of phi and no clamping of the denominator.")
 CONVENTIONS = (
+    Convention("softmax_attention", softmax_attention_sdpa, ("softmax_attention",), source="PyTorch's fused attention"),
+    Convention("random_feature_attention", rfa_positive_random_features, ("random_feature_attention",),
+               "positive-random-features", "Eq. 4 uses sin/cos features with the factors exp(||x||^2 / (2 sigma^2)); "
+               "Performer's positive features estimate the same kernel differently, so the values differ.",
+               "Performer (FAVOR+)"),
     Convention("kernel_attention", kernel_attention_eps_denominator, BOTH, source="fast-transformers (eps=1e-6)"),
     Convention("kernel_attention", kernel_attention_float32, BOTH, source="float32 throughout"),
     Convention("kernel_attention", causal_chunks, BOTH, source="chunked linear attention (e.g. in RWKV/GLA kernels)"),

@@ -117,9 +117,15 @@ def elu_cost_call(N: int, causal: bool) -> Call:
 
 NORMALISER = Mistake("forgot-normaliser", wrong.kernel_attention_unnormalised,
                      "Each row is divided by phi(Q_i) sum_j phi(K_j)^T: eq. 2 has a denominator.")
-# The field's conventions that differ from eq. 2 (reference/kernel_attention_mistakes.py, CONVENTIONS).
-CONVENTIONS = [Mistake(c.note, c.function, c.feedback) for c in wrong.CONVENTIONS
-               if c.note and c.note not in ("assumes-positive-features", "precision-too-low")]
+
+
+def conventions(function: str, *, except_notes: Sequence[str] = ()) -> list[Mistake]:
+    """The field's conventions that differ from the spec (reference/kernel_attention_mistakes.py, CONVENTIONS)."""
+    return [Mistake(c.note, c.function, c.feedback) for c in wrong.CONVENTIONS
+            if c.replaces == function and c.note and c.note not in except_notes]
+
+
+CONVENTIONS = conventions("kernel_attention", except_notes=("assumes-positive-features", "precision-too-low"))
 # Inputs chosen to separate: phi has entries of both signs, phi(Q_i) Z_i takes both signs and |phi(Q_i) Z_i| > 4
 # on every row (causal or not), so a 1e-6 guard is noise while a clamp or a logarithm is not.
 SIGNED_QKV = qkv(157, N=10, D=3, M=2)
@@ -193,6 +199,7 @@ RFA_MISTAKES = [
             "denominator; the key factor does not, because it weighs each key differently."),
     Mistake("factor-missing-2", wrong.rfa_factor_missing_two,
             "The factors are exp(||x||^2 / sigma^2); expanding ||q - k||^2 gives exp(||x||^2 / (2 sigma^2))."),
+    *conventions("random_feature_attention"),
 ]
 
 
