@@ -258,14 +258,18 @@ def _frame(body) -> bytes:
 # ----------------------------------------------------------------------------------------- the zygote side
 class _Pipe:
     """Reads length-prefixed frames from a worker with a deadline."""
-    def __init__(self, fd):
-        self.fd, self.buffer = fd, bytearray()
+    def __init__(self, fd, pid=None):
+        self.fd, self.buffer, self.pid = fd, bytearray(), pid
 
     def _fill(self, n, deadline):
         while len(self.buffer) < n:
             remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([self.fd], [], [], remaining)[0]:
+            if remaining <= 0:
                 raise TimeoutError
+            if not select.select([self.fd], [], [], min(remaining, 0.25))[0]:
+                if self.pid is not None and _exited(self.pid):
+                    raise EOFError                 # the worker died; its children may still hold the pipe open
+                continue
             chunk = os.read(self.fd, 1 << 20)
             if not chunk:
                 raise EOFError
@@ -368,7 +372,15 @@ def _start_worker(request, first_call):
         os.close(r)
         _worker(request, first_call, w)
     os.close(w)
-    return pid, _Pipe(r)
+    return pid, _Pipe(r, pid)
+
+
+def _exited(pid):
+    """Whether the worker has ended, without reaping it (`_reap` reads how it ended)."""
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True
 
 
 # What a worker may say. Its frames are rebuilt from these keys only: whatever the student's code writes to

@@ -118,7 +118,8 @@ print("\\n".join(FOUND)[:200000], file=sys.stderr)
 
 IMPORT_STAFF_COPY = '''
 import glob, importlib.util, sys
-for hit in glob.glob("/**/reference*/kernel_attention.py", recursive=True)[:5]:
+for hit in [h for pattern in ("/*/reference*/", "/*/*/reference*/", "/*/*/*/reference*/", "/sandbox/**/", "/tmp/**/")
+            for h in glob.glob(pattern + "kernel_attention.py", recursive=True)][:5]:
     spec = importlib.util.spec_from_file_location("stolen", hit)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -25,7 +25,7 @@ from corpus import CASES, EXAMPLES, ROOT, SECRET, STAFF_TOKEN
 
 PEAK_RSS_BYTES = 10**9
 SLOWEST_S = 60.0
-JOBS = 3
+JOBS = 4
 _RUN = ("import resource, sys\nfrom graders.cli import main\ncode = main(sys.argv[2:])\n"
         "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024))\n"
         "sys.exit(code)\n")
