@@ -228,7 +228,7 @@ def judge_convergence(values) -> Verdict:
 
 
 rfa_checks = [
-    returns("matches the random-feature approximation (eq. 4, with your sigma^2 of the decomposition)", 4.0, RFA_CALLS,
+    returns("matches the random-feature approximation (eq. 4, sigma^2 as in the decomposition)", 4.0, RFA_CALLS,
             ref.random_feature_attention, mistakes=RFA_MISTAKES, given=[ON_OWN_FEATURES, ON_OWN_KERNEL_ATTENTION],
             concept="phi~(x) = exp(||x||^2 / (2 sigma^2)) phi_random(x) with sigma^2 = sqrt(D), in eq. 2 (eq. 6 when "
                     "causal)."),
