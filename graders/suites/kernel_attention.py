@@ -193,12 +193,13 @@ ON_OWN_KERNEL_ATTENTION = Given(
     expected=lambda Q, K, V, W, own, causal=False: own)
 RFA_MISTAKES = [
     Mistake("sigma-squared-is-D", wrong.rfa_sigma_sq_is_D,
-            "The factors use sigma^2 = D; the decomposition of exp(q k^T / sqrt(D)) needs sigma^2 = sqrt(D)."),
+            "The factors use sigma^2 = D, which does not decompose exp(q k^T / sqrt(D)) (eq. 3)."),
     Mistake("missing-key-factor", wrong.rfa_without_key_factor,
             "The key factor exp(||k||^2 / (2 sigma^2)) is missing. The query factor cancels between numerator and "
             "denominator; the key factor does not, because it weighs each key differently."),
     Mistake("factor-missing-2", wrong.rfa_factor_missing_two,
-            "The factors are exp(||x||^2 / sigma^2); expanding ||q - k||^2 gives exp(||x||^2 / (2 sigma^2))."),
+            "The factors are exp(||x||^2 / sigma^2): expand ||q - k||^2 inside exp(-||q - k||^2 / (2 sigma^2)) "
+            "again; the 2 is missing."),
     *conventions("random_feature_attention"),
 ]
 
