@@ -195,7 +195,7 @@ RFA_MISTAKES = [
     Mistake("sigma-squared-is-D", wrong.rfa_sigma_sq_is_D,
             "The factors use sigma^2 = D, which does not decompose exp(q k^T / sqrt(D)) (eq. 3)."),
     Mistake("missing-key-factor", wrong.rfa_without_key_factor,
-            "The key factor exp(||k||^2 / (2 sigma^2)) is missing. The query factor cancels between numerator and "
+            "The key factor of the decomposition is missing. The query factor cancels between numerator and "
             "denominator; the key factor does not, because it weighs each key differently."),
     Mistake("factor-missing-2", wrong.rfa_factor_missing_two,
             "The factors are exp(||x||^2 / sigma^2): expand ||q - k||^2 inside exp(-||q - k||^2 / (2 sigma^2)) "
