@@ -91,6 +91,8 @@ def test_an_export_with_two_late_submissions_and_an_extension_is_graded_with_nam
     assert group["late"]["final_score"] == pytest.approx(0.8 * group["score"]) and group["score"] < 30
     assert emmy["late"]["text"] == "submitted on time (extension of 1 day)" and emmy["late"]["penalty_points"] == 0
 
+    gradescope = json.loads((out / "submission_1002" / "gradescope.json").read_text())
+    assert gradescope["extra_data"]["late"]["text"] == "submitted 1 day 3 hours late: -20%"
     feedback = (out / "submission_1002" / "feedback.html").read_text()
     assert "Charles Babbage, Mary Somerville" in feedback and "submitted 1 day 3 hours late: -20%" in feedback
     dashboard = (out / "index.html").read_text()
