@@ -33,7 +33,7 @@ from .layers import CGROUP_ROOT, Limits, available_layers, child_command, lease_
 __all__ = ["Sandbox", "RunResult"]
 
 _KINDS = Path(__file__).resolve().parents[1] / "kinds"           # assignments' argument kinds (graders/kinds/)
-_CHILD_FILES = (*(Path(__file__).with_name(f) for f in ("child.py", "named.py", "notebook.py", "measure.py")), Path(wire.__file__))
+_CHILD_FILES = (*(Path(__file__).with_name(f) for f in ("child.py", "worker.py", "named.py", "notebook.py", "measure.py")), Path(wire.__file__))
 START_TIMEOUT_S = 60.0
 PIPE_BYTES = 1 << 20
 LEFTOVER_BYTES = 128 * 2**20             # memory still charged to the slot after a submission: restart it
