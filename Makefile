@@ -36,7 +36,7 @@ test-slow: install
 	$(VENV)/bin/pytest -q -m slow
 
 benchmark: install
-	$(VENV)/bin/python benchmarks/grading_speed.py
+	$(VENV)/bin/python benchmarks/realistic_classes.py
 
 clean:
 	rm -rf out .pytest_cache

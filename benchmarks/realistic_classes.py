@@ -1,0 +1,280 @@
+"""Grading speed on classes that look like real ones, side by side with `otter run` (`make benchmark`).
+
+For each assignment it builds a class from the bundled examples: about 60% correct or nearly correct
+solutions in the styles people write (loops, numpy, library calls: the `right-*` examples and the reference),
+about 30% typical mistakes (`wrong-*`), one function that hangs, one that allocates until the memory limit,
+and a couple of notebooks. It grades the class with --jobs 1 and --jobs 2 and prints, per assignment:
+submissions per second, median and p95 time per submission, the share of time inside student code, the peak
+memory (PSS) of each sandbox slot, and the time of the hanging and memory-hungry submissions. It then times
+`otter run` (otter-grader 7.0.0, no Docker) on a sample of the same submissions with Otter tests for the same
+functions, and prints the ratio.
+
+    .venv/bin/python benchmarks/realistic_classes.py [--size 100] [--otter 5] [--assignment ID]
+
+A script, not a test: timings depend on the machine and its load (printed first). Record runs in BENCHMARKS.md.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from graders.batch import grade_class                     # noqa: E402
+from graders.load import load_submissions                 # noqa: E402
+from graders.suite import ASSIGNMENTS, load_suite         # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).parent))
+from otter_tests import OTTER_TESTS                        # noqa: E402
+
+# The function each assignment's hanging and memory-hungry submissions break (the first one graded).
+BROKEN = {"kernel_attention": "softmax_attention", "triplet_loss": "pairwise_distances",
+          "example_difficulty": "prediction_depth"}
+HANG = "while True:\n    pass"
+HOG = "_hog = []\nwhile True:\n    _hog.append(bytearray(2**26))"     # 64 MiB at a time, touched
+
+
+# ------------------------------------------------------------------------------------------------ the class
+def _code_file(folder: Path, assignment: str) -> Path | None:
+    for name in (f"{assignment}.py", f"{assignment}.ipynb"):
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def _examples(assignment: str, prefix: str) -> list[Path]:
+    found = sorted(p for p in (ROOT / "examples" / assignment).iterdir() if p.is_dir() and p.name.startswith(prefix))
+    return [p for p in found if _code_file(p, assignment) is not None]
+
+
+def _inject(source: str, function: str, statement: str) -> str:
+    """`statement` as the first line of `function`'s body."""
+    match = re.search(rf"^def {function}\(.*?:[ \t]*(#.*)?\n", source, flags=re.M | re.S)
+    if match is None:
+        raise ValueError(f"no def {function}")
+    body = "".join(f"    {line}\n" for line in statement.splitlines())
+    return source[:match.end()] + body + source[match.end():]
+
+
+def _notebook(source: str) -> str:
+    """A .py file as a notebook: one code cell per top-level block."""
+    blocks = re.split(r"\n(?=(?:def |class |[A-Za-z_]+ ?=))", source)
+    cells = [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+              "source": block.strip("\n").splitlines(keepends=True)} for block in blocks if block.strip()]
+    return json.dumps({"cells": [{"cell_type": "markdown", "metadata": {}, "source": ["# My homework"]}, *cells],
+                       "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+                       "nbformat": 4, "nbformat_minor": 5})
+
+
+def build_class(assignment: str, size: int, folder: Path, seed: int = 0) -> dict[str, str]:
+    """Write `size` submissions into `folder`; returns submission id -> kind."""
+    rng = random.Random(seed)
+    right = _examples(assignment, "right-") + _examples(assignment, "reference")
+    wrong = [p for p in _examples(assignment, "wrong-") if "slow" not in p.name]
+    py_right = [p for p in right if _code_file(p, assignment).suffix == ".py"]
+    kinds: dict[str, str] = {}
+    n_broken, n_notebooks = 2, 2
+    n_wrong = round(0.3 * size)
+    n_right = size - n_wrong - n_broken - n_notebooks
+    plan = ([("right", right[i % len(right)]) for i in range(n_right)]
+            + [("wrong", wrong[i % len(wrong)]) for i in range(n_wrong)]
+            + [("notebook", rng.choice(py_right)) for _ in range(n_notebooks)]
+            + [("hangs", rng.choice(py_right)), ("memory", rng.choice(py_right))])
+    for index, (kind, source_folder) in enumerate(plan):
+        name = f"s{index:03d}-{kind}-{source_folder.name}"
+        target = folder / name
+        shutil.copytree(source_folder, target)
+        code = _code_file(target, assignment)
+        if code.suffix == ".py":
+            text = f"# submission {index}\n" + code.read_text()
+            if kind in ("hangs", "memory"):
+                text = _inject(text, BROKEN[assignment], HANG if kind == "hangs" else HOG)
+            if kind == "notebook":
+                code.unlink()
+                (target / f"{assignment}.ipynb").write_text(_notebook(text))
+            else:
+                code.write_text(text)
+        kinds[name] = kind
+    return kinds
+
+
+# ------------------------------------------------------------------------------------------------ memory
+def _descendants(root: int) -> dict[int, int]:
+    """pid -> parent pid for every process below `root`."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parents[int(entry)] = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                pass
+    below, frontier = {}, [root]
+    while frontier:
+        pid = frontier.pop()
+        for child, parent in parents.items():
+            if parent == pid and child not in below:
+                below[child] = parent
+                frontier.append(child)
+    return below
+
+
+def _pss_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _is_child(pid: int) -> bool:
+    try:
+        return b"child.py" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+class PeakMemory(threading.Thread):
+    """Samples the PSS of every sandbox slot (a zygote and its workers) below this process."""
+
+    def __init__(self, every_s: float = 0.1):
+        super().__init__(daemon=True)
+        self.every_s, self.peaks, self.stopped = every_s, {}, threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.every_s):
+            tree = _descendants(os.getpid())
+            sandbox = {pid for pid in tree if _is_child(pid)}
+            slots: dict[int, int] = {}
+            for pid in sandbox:
+                top = pid
+                while tree.get(top) in sandbox:
+                    top = tree[top]
+                slots[top] = slots.get(top, 0) + _pss_kib(pid)
+            for top, kib in slots.items():
+                self.peaks[top] = max(self.peaks.get(top, 0), kib)
+
+    def stop(self) -> list[float]:
+        self.stopped.set()
+        self.join()
+        return sorted(kib / 1024 for kib in self.peaks.values())
+
+
+# ------------------------------------------------------------------------------------------------ grading
+def grade(assignment: str, folder: Path, jobs: int) -> dict:
+    suite = load_suite(assignment)
+    submissions = list(load_submissions([folder], assignment))
+    memory = PeakMemory()
+    memory.start()
+    with tempfile.TemporaryDirectory() as out:
+        start = time.perf_counter()
+        results = grade_class(suite, submissions, Path(out), jobs=jobs, force=True, progress=False)
+        wall = time.perf_counter() - start
+    firsts = {s.id for s in submissions[:jobs]}           # each slot's first submission also starts its sandbox
+    return {"wall": wall, "n": len(results), "peak_mib": memory.stop(), "firsts": firsts,
+            "elapsed": {r["submission"]: r["elapsed_s"] for r in results},
+            "student": {r["submission"]: r["student_s"] for r in results},
+            "score": {r["submission"]: (r["score"], r["max_score"]) for r in results}}
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+# ------------------------------------------------------------------------------------------------ otter
+def otter_autograder(assignment: str, work: Path) -> Path:
+    """`otter generate` on Otter tests for the same functions (benchmarks/otter_tests.py)."""
+    tests = work / "tests"
+    tests.mkdir(parents=True)
+    for name, source in OTTER_TESTS[assignment].items():
+        (tests / f"{name}.py").write_text(source.replace("ROOT", repr(str(ROOT))))
+    subprocess.run([str(ROOT / ".venv/bin/otter"), "generate", "-t", "tests"], cwd=work, check=True,
+                   capture_output=True)
+    return work / "autograder.zip"
+
+
+def otter_times(assignment: str, folder: Path, names: list[str]) -> list[float]:
+    times = []
+    with tempfile.TemporaryDirectory() as work:
+        zip_path = otter_autograder(assignment, Path(work) / "gen")
+        for name in names:
+            code = _code_file(folder / name, assignment)
+            out = Path(work) / "out" / name
+            out.mkdir(parents=True)
+            start = time.perf_counter()
+            done = subprocess.run([str(ROOT / ".venv/bin/otter"), "run", "-a", str(zip_path), "-o", str(out),
+                                   str(code)], capture_output=True, timeout=600)
+            times.append(time.perf_counter() - start)
+            if done.returncode != 0 or not (out / "results.json").is_file():
+                print(f"    otter run failed on {name}: {done.stderr.decode()[-300:]}")
+    return times
+
+
+# ------------------------------------------------------------------------------------------------ report
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=100, help="submissions per assignment")
+    parser.add_argument("--otter", type=int, default=5, help="submissions per assignment timed with otter run")
+    parser.add_argument("--assignment", choices=ASSIGNMENTS)
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    args = parser.parse_args()
+    print(f"{time.strftime('%Y-%m-%d %H:%M %Z')}, {os.cpu_count()} cores, load average {load_average()}\n")
+    totals = {jobs: 0.0 for jobs in args.jobs}
+    for assignment in [args.assignment] if args.assignment else ASSIGNMENTS:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp) / assignment
+            folder.mkdir()
+            kinds = build_class(assignment, args.size, folder)
+            counts = {k: list(kinds.values()).count(k) for k in ("right", "wrong", "notebook", "hangs", "memory")}
+            print(f"{assignment}: {len(kinds)} submissions " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+            per_sub = {}
+            for jobs in args.jobs:
+                r = grade(assignment, folder, jobs)
+                totals[jobs] += r["wall"]
+                elapsed = [t for n, t in r["elapsed"].items() if n not in r["firsts"]]
+                start_up = statistics.median(r["elapsed"][n] for n in r["firsts"])
+                share = sum(r["student"].values()) / max(sum(elapsed), 1e-9)
+                broken = {kinds[n]: r["elapsed"][n] for n in r["elapsed"] if kinds[n] in ("hangs", "memory")}
+                per_sub[jobs] = statistics.median(elapsed)
+                print(f"  --jobs {jobs}: {r['wall']:6.1f} s wall, {r['n'] / r['wall']:5.2f} submissions/s; per "
+                      f"submission median {statistics.median(elapsed):.3f} s, p95 {percentile(elapsed, 0.95):.3f} s, "
+                      f"max {max(elapsed):.2f} s (slots' first submissions, with the sandbox start: {start_up:.1f} s); "
+                      f"in student code {100 * share:.0f}%; peak PSS per slot "
+                      + ", ".join(f"{m:.0f}" for m in r["peak_mib"]) + " MiB (with the memory-hungry one); hangs "
+                      f"{broken.get('hangs', float('nan')):.1f} s, memory {broken.get('memory', float('nan')):.1f} s")
+            if args.otter:
+                sample = [n for n in sorted(kinds) if kinds[n] in ("right", "wrong")][:: max(1, len(kinds) // args.otter)]
+                sample = sample[:args.otter]
+                times = otter_times(assignment, folder, sample)
+                ours = per_sub[max(args.jobs)]
+                print(f"  otter run on {len(times)} of the same submissions: median {statistics.median(times):.2f} s "
+                      f"per submission -> {statistics.median(times) / ours:.0f}x our median with --jobs "
+                      f"{max(args.jobs)}")
+        print()
+    for jobs, wall in totals.items():
+        print(f"all assignments, --jobs {jobs}: {wall:.1f} s")
+    print(f"load average at the end: {load_average()}")
+
+
+if __name__ == "__main__":
+    main()
