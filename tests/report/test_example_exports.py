@@ -31,8 +31,11 @@ SYMBOLS = {"√": "sqrt", "‖": "||", "−": "-", "≤": "<=", "≥": ">=", "�
 # ---- what a student sees, as plain text in the homework's notation --------------------------------------------
 
 def readable(markup: str) -> str:
-    """HTML as the words it shows, with rendered math written back in plain notation (σ<sup>2</sup> -> sigma^2)."""
-    text = re.sub(r"<sup>(.*?)</sup>", r"^\1", markup)
+    """HTML as the words it shows, with rendered math written back in plain notation (σ<sup>2</sup> -> sigma^2).
+    MathML is left out: its words run together (N^2 reads "N 2"); a reference rendered as MathML carries its
+    LaTeX in `alttext`, which the search of the raw page finds."""
+    text = re.sub(r"<math\b.*?</math>", " ", markup, flags=re.S)
+    text = re.sub(r"<sup>(.*?)</sup>", r"^\1", text)
     text = re.sub(r"<sub>(.*?)</sub>", r"_\1", text)
     text = html.unescape(re.sub(r"<[^>]+>", " ", text))
     for symbol, name in SYMBOLS.items():
