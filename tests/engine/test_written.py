@@ -138,3 +138,15 @@ def test_sources_land_in_the_evidence_of_answer_checks():
     assert "in total" in verdict.evidence["source"]["text"]
     untouched = attach_source(("attention_cost",), Verdict.passed(), {})
     assert "source" not in untouched.evidence
+
+
+def test_the_feedback_view_lists_where_each_answer_was_found():
+    from graders.report.views import check_view
+    one = {"name": "sigma^2", "status": "passed", "score": 1.5, "max_score": 1.5, "visibility": "visible",
+           "feedback": "", "evidence": {"source": {"how": "boxed", "line": 29, "text": r"$\boxed{\sigma^2 = \sqrt{D}}$"}}}
+    assert check_view(one, released=False)["sources"] == [
+        {"part": "", "line": 29, "how": "boxed", "text": r"$\boxed{\sigma^2 = \sqrt{D}}$"}]
+    parts = dict(one, evidence={"sources": {"nn1_params": {"how": "table cell", "line": 7, "text": "| NN1 | 140M |"},
+                                            "nn1_flops": {"how": "answers.yaml"}}})
+    assert [s["part"] for s in check_view(parts, released=False)["sources"]] == ["nn1_flops", "nn1_params"]
+    assert check_view(dict(one, evidence={}), released=False)["sources"] == []
