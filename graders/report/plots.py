@@ -15,7 +15,9 @@ __all__ = ["plots_for_check", "cost_chart", "convergence_chart", "depth_chart", 
 WIDTH, HEIGHT = 460, 280
 MARGIN = {"left": 62, "right": 18, "top": 14, "bottom": 50}
 COST_SERIES = (("elements", "elements produced"), ("flops", "FLOPs in matrix products"),
-               ("numpy_peak_bytes", "numpy peak bytes"))
+               ("numpy_peak_bytes", "numpy peak bytes"), ("numpy_elements", "numpy elements"),
+               ("python_lines", "lines of Python run"),
+               ("cpu_seconds", "CPU seconds"))
 
 
 def short_number(value: float) -> str:
