@@ -45,6 +45,19 @@ def _math_delimiters(text: str, _: Vocabulary) -> str:
     return next(part for part in delimited.groups() if part is not None).strip()
 
 
+def _boxed(text: str, _: Vocabulary) -> str:
+    """`\\boxed{...}` (or `\\fbox`) around the whole answer, as chat models mark a final answer."""
+    boxed = re.match(r"^\\(?:boxed|fbox)\s*\{(?P<inner>.*)\}$", text, re.S)
+    if not boxed:
+        return text
+    depth = 0
+    for ch in boxed.group("inner"):                      # the braces must pair up inside, or it is not one box
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if depth < 0:
+            return text
+    return boxed.group("inner") if depth == 0 else text
+
+
 def _code_quotes(text: str, _: Vocabulary) -> str:
     quoted = _BACKTICKS.match(text)
     return quoted.group("inner").strip() if quoted else text
@@ -84,6 +97,7 @@ STEPS = (
     Step("unicode-symbols", lambda text, _: text.translate(_UNICODE)),
     Step("code-quotes", _code_quotes),
     Step("math-delimiters", _math_delimiters),
+    Step("boxed", _boxed),
     Step("trailing-punctuation", _trailing_punctuation),
     Step("alignment-marks", _alignment),
     Step("font-commands", _font_commands),
