@@ -2,7 +2,8 @@
 
 expected.yaml maps each submission to the questions that must lose points and the note each must carry
 (`null` when no particular note is expected); every other auto-graded question must get full marks. An entry
-may also pin, under `checks`, exactly which checks lose points and with which note. So
+may also pin, under `checks`, exactly which checks lose points and with which note; an attack-* submission
+must score 0 on every question it is listed to lose. So
 each known mistake proves that its check can fail, on its own question only, and each right alternative
 proves that the checks do not insist on one layout.
 """
@@ -50,6 +51,8 @@ def test_points_are_lost_exactly_where_expected(graded, assignment, submission):
             assert question["score"] == question["max_score"], where
             continue
         assert question["score"] is not None and question["score"] < question["max_score"], where
+        if submission.startswith("attack-"):                         # an attack earns nothing on what it attacks
+            assert question["score"] == 0, where
         note = lose[question["id"]]
         if note is not None:
             assert note in {c["note"] for c in question["checks"]}, where
