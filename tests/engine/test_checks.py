@@ -79,3 +79,37 @@ def test_suite_points_must_add_up_to_the_manifest():
 def test_suite_questions_must_match_the_manifest():
     with pytest.raises(SuiteError, match="differ"):
         build_suite("kernel_attention", {"softmax_attention": []})
+
+
+# ---- Given: right given the student's own helpers ----------------------------------------------------------
+from graders.checks import Given  # noqa: E402
+
+HELPER = Given({"g": lambda x: x + 1}, calls=lambda call: [Call("g", call.args)], expected=lambda x, own: 2 * own)
+BUILDS_ON = returns("doubles g", 1, [Call("f", (np.arange(3.0),))], lambda x: 2 * (x + 1), given=[HELPER])
+
+
+def test_a_check_names_its_helpers_as_support_calls():
+    assert [c.function for c in BUILDS_ON.support_calls] == ["g"]
+
+
+def test_right_given_a_deviating_helper_passes_with_its_note():
+    own_g = np.arange(3.0) + 5                                       # the student's g is wrong
+    verdict = decide(BUILDS_ON, returned(2 * own_g, own_g), {})
+    assert verdict.status is Status.PASSED and verdict.note == "follows-from-g"
+
+
+def test_a_wrong_value_with_a_right_helper_is_charged():
+    verdict = decide(BUILDS_ON, returned(np.arange(3.0), np.arange(3.0) + 1), {})
+    assert verdict.status is Status.FAILED and verdict.note is None
+
+
+def test_a_failed_or_constant_helper_excuses_nothing():
+    assert decide(BUILDS_ON, returned(np.zeros(3)) + [Outcome(Status.ERROR, error="x")], {}).status is Status.FAILED
+    assert decide(BUILDS_ON, returned(np.zeros(3), np.zeros(3)), {}).status is Status.FAILED
+
+
+def test_hidden_checks_never_show_expected_values():
+    hidden = returns("doubles", 1, CALLS, double, visibility="hidden")
+    verdict = decide(hidden, returned(np.arange(4.0) * 2, np.ones(3) * 7), {})
+    assert verdict.status is Status.FAILED and "expected" not in verdict.feedback and "7" in verdict.feedback
+    assert not any(k.startswith("expected") for k in verdict.evidence)
