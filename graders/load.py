@@ -20,8 +20,6 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Iterator
 
-import yaml
-
 from .gradescope_export import find_export, read_export
 from .model import Submission
 from .answer_sheet import read_answer_sheet
@@ -36,7 +34,6 @@ MAX_READ_BYTES = 80 * 2**20           # bytes read or inflated for one submissio
 MAX_ZIP_BYTES = 100 * 2**20           # a zip on disk
 MAX_FILES = 200
 MAX_ZIP_MEMBERS = 2_000
-MAX_ANSWERS_BYTES = 256 * 2**10
 _IGNORED_PARTS = {"__pycache__", "__MACOSX", ".ipynb_checkpoints", ".git"}
 _SUBMISSION_SUFFIXES = (".py", ".ipynb", ".zip") + WRITTEN_SUFFIXES
 
@@ -232,22 +229,6 @@ def _code_file(files: dict[str, bytes], assignment: str) -> str | None:
         if len(candidates) == 1:
             return candidates[0]
     return None
-
-
-class _AnswersLoader(yaml.SafeLoader):
-    """Safe YAML without aliases (`*name` can expand a 1 KB file into gigabytes) and without dates
-    (`2020-01-01` stays the text it was)."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark
-            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in answers.yaml", mark)
-        return super().compose_node(parent, index)
-
-
-_AnswersLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 
 
 def _read_answers(files: dict[str, bytes]) -> tuple[dict[str, Any], tuple[str, ...]]:
