@@ -155,6 +155,19 @@ def _problems(results: Sequence[dict]) -> list[dict]:
     return rows
 
 
+def _notebooks(results: Sequence[dict]) -> list[dict]:
+    """Notebooks graded from their definitions only, or with cells that failed: what to look at, per submission."""
+    rows = []
+    for result in sorted(results, key=lambda r: r["submission"]):
+        notebook = result.get("notebook") if isinstance(result.get("notebook"), dict) else {}
+        failed = [{"cell": c.get("cell"), "error": cap(_last_line(c.get("error")), 200)["text"]}
+                  for c in notebook.get("cells") or [] if isinstance(c, dict) and c.get("status") == "failed"]
+        if notebook.get("mode") == "definitions" or failed:
+            rows.append({"submission": result["submission"], "href": report_href(result["submission"]),
+                         "definitions": notebook.get("mode") == "definitions", "failed": failed})
+    return rows
+
+
 def _notebook_pills(result: dict) -> list[str]:
     notebook = result.get("notebook") if isinstance(result.get("notebook"), dict) else {}
     pills = ["definitions-only"] if notebook.get("mode") == "definitions" else []
@@ -214,6 +227,6 @@ def summarise_class(results: Sequence[dict], *, assignment: str) -> dict[str, An
             "pending": sum(any(q.get("score") is None for q in r["questions"]) for r in results),
             "histogram": histogram, "questions": _questions(results, questions), "checks": _checks(results),
             "mistakes": _mistakes(results, costly=True), "notes": _mistakes(results, costly=False),
-            "problems": _problems(results), "with_errors": sum(problem_count(r) > 0 for r in results),
+            "problems": _problems(results), "notebooks": _notebooks(results), "with_errors": sum(problem_count(r) > 0 for r in results),
             "changes": score_changes(results, report_href), "times": _times(results),
             "columns": questions, "rows": [_row(r, questions) for r in results]}

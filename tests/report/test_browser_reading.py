@@ -267,6 +267,8 @@ def test_the_dashboard_shows_what_matters_and_agrees_with_the_gradebook(page, tm
     # 13: notebook problems as pills
     pills = page.js("return [...document.querySelectorAll('#student-table td.pills .pill')].map(p => p.innerText)")
     assert "definitions-only" in pills and "cell-6-failed" in pills
+    notebooks = page.js("return document.getElementById('notebooks').nextElementSibling.innerText")
+    assert "bob: definitions-only" in notebooks and "carol: cell-6-failed E" in notebooks
     # 14: re-grade changes
     changes = page.js("return document.getElementById('changes-table').innerText")
     assert "dave" in changes and "9.5" in changes and "7" in changes and "causal_kernel_attention 4.5 → 0" in changes
