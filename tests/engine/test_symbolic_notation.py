@@ -183,3 +183,30 @@ def test_unreadable_model_costs_are_invalid_not_failed():
     assert verdict.fraction == 0.5
     wrong = model_cost_checks[2].judge({"resnet50_params": "11M", "resnet50_flops": "a lot"})
     assert wrong.status is Status.FAILED
+
+
+STEP_EXAMPLES = {
+    "unicode-symbols": ("exp(‖q‖²/(2σ²))", K),
+    "code-quotes": ("`exp(q_sq/(2 sigma^2))`", K),
+    "math-delimiters": (r"$\exp(\|q\|^2/(2\sigma^2))$", K),
+    "boxed": (r"\boxed{\sigma^2 = \sqrt{D}}", K),
+    "trailing-punctuation": (r"\sigma^2 = \sqrt{D}.", K),
+    "alignment-marks": (r"\sigma^2 &= \sqrt{D} \\", K),
+    "font-commands": (r"\|\mathbf{q}\|^2", K),
+    "text-subscripts": (r"D_{\text{rand}}", K),
+    "index-subscripts": (r"\|q_i\|^2", K),
+    "label-dropped": (r"f(q) = \|q\|^2", K),
+    "conjunction": (r"d_{an} > d_{ap} \qquad d_{an} < d_{ap} + \alpha", T),
+    "interval": (r"d_{an} \in (d_{ap}, d_{ap} + \alpha)", T),
+    "conclusion-kept": (r"\sigma = D^{1/4} \Rightarrow \sigma^2 = \sqrt{D}", K),
+    "dangling-connective": (r"d_{an} > d_{ap} \quad\text{and}", T),
+    "spacing-ignored": (r"N \quad D", K),
+}
+
+
+def test_every_normalisation_step_is_named_where_it_fires():
+    from graders.symbolic.notation import STEPS
+    assert {step.name for step in STEPS} <= set(STEP_EXAMPLES)
+    for name, (text, vocabulary) in STEP_EXAMPLES.items():
+        assert name in parse_answer(text, vocabulary).steps, name
+    assert parse_answer(r"\sigma^2 = \sqrt{D}", K).steps == ()

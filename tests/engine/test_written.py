@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import zipfile
 
+import pytest
+
 from graders.load import is_single_submission, load_submission
 from graders.model import Status, Verdict
 from graders.suite import read_manifest
@@ -150,3 +152,23 @@ def test_the_feedback_view_lists_where_each_answer_was_found():
                                             "nn1_flops": {"how": "answers.yaml"}}})
     assert [s["part"] for s in check_view(parts, released=False)["sources"]] == ["nn1_flops", "nn1_params"]
     assert check_view(dict(one, evidence={}), released=False)["sources"] == []
+
+
+@pytest.mark.slow
+def test_autograde_grade_takes_a_markdown_file_and_reports_each_answers_line(tmp_path):
+    """`autograde grade ASSIGNMENT solution.md --json`, as a user runs it (answers only: code questions miss)."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+    solution = tmp_path / "solution.md"
+    solution.write_text(DOC)
+    done = subprocess.run([sys.executable, "-m", "graders.cli", "grade", "kernel_attention", str(solution), "--json"],
+                          capture_output=True, text=True, timeout=600, cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr[-2000:]
+    results = json.loads(done.stdout)
+    checks = {c["name"]: c for q in results["questions"] for c in q["checks"] if q["id"] == "attention_cost"}
+    (cost,) = checks.values()
+    assert cost["status"] == "passed" and cost["evidence"]["source"]["line"] == 34
+    sigma = next(c for q in results["questions"] if q["id"] == "gaussian_decomposition" for c in q["checks"])
+    assert sigma["status"] == "passed" and sigma["evidence"]["source"]["text"] == r"So $\sigma^2 = \sqrt{D}$."
