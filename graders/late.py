@@ -89,6 +89,19 @@ def _read_extensions(path: Path) -> dict[str, float]:
     return extensions
 
 
+def _number(spec: dict, key: str, default: float | None, where: str) -> float | None:
+    value = spec.get(key)
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise LatePolicyError(f"{where}: {key} must be a number, not {value!r}") from None
+    if number < 0 or not math.isfinite(number):
+        raise LatePolicyError(f"{where}: {key} must be a number >= 0, not {value!r}")
+    return number
+
+
 def read_policy(manifest: dict, folder: Path) -> LatePolicy | None:
     """The `late:` block of a manifest (its extensions file is read from `folder`), or None."""
     spec = manifest.get("late")
@@ -101,13 +114,13 @@ def read_policy(manifest: dict, folder: Path) -> LatePolicy | None:
         raise LatePolicyError(f"{where}: unknown fields {sorted(unknown)}")
     if spec.get("per", "day") not in _UNITS:
         raise LatePolicyError(f"{where}: per must be 'day' or 'hour', not {spec.get('per')!r}")
-    cutoff = spec.get("cutoff_days")
+    cutoff = _number(spec, "cutoff_days", None, where)
     return LatePolicy(
         deadline=_aware(spec.get("deadline", ""), spec.get("time_zone"), where),
-        grace=dt.timedelta(minutes=float(spec.get("grace_minutes", 0))),
-        penalty_percent=float(spec.get("penalty_percent", 0)),
+        grace=dt.timedelta(minutes=_number(spec, "grace_minutes", 0.0, where)),
+        penalty_percent=_number(spec, "penalty_percent", 0.0, where),
         per=spec.get("per", "day"),
-        cutoff=None if cutoff is None else dt.timedelta(days=float(cutoff)),
+        cutoff=None if cutoff is None else dt.timedelta(days=cutoff),
         extensions=_read_extensions(folder / spec["extensions"]) if spec.get("extensions") else {})
 
 

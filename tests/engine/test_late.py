@@ -66,6 +66,8 @@ def test_changing_the_policy_reapplies_to_the_same_results(tmp_path):
                                               ({"time_zone": "Mars/Olympus"}, "unknown time zone"),
                                               ({"per": "week"}, "per must be"), ({"deadline": "soon"}, "not a date"),
                                               ({"late_by": 1}, "unknown fields"),
+                                              ({"penalty_percent": "ten"}, "must be a number"),
+                                              ({"grace_minutes": -5}, ">= 0"),
                                               ({"extensions": "missing.csv"}, "does not exist")])
 def test_a_wrong_policy_names_what_to_fix(tmp_path, changes, message):
     with pytest.raises(LatePolicyError, match=message):
