@@ -103,7 +103,8 @@ def read_written(text: str, manifest: dict, *, suffix: str = ".md") -> Written:
         spec = question.get("written")
         if not spec or question.get("kind") == "code":
             continue
-        span = _sections(headings, len(prose), spec.get("labels", ()))
+        labels = [*spec.get("labels", ()), _id_label(question["id"]), re.escape(question.get("title", question["id"]))]
+        span = _sections(headings, len(prose), labels)
         if question.get("kind") == "free-text":
             find_free_text(question, spec, prose, span, answers, sources)
             continue
@@ -114,6 +115,7 @@ def read_written(text: str, manifest: dict, *, suffix: str = ".md") -> Written:
         if parts:
             values = {}
             for part, part_spec in parts.items():
+                part_spec = dict(part_spec, labels=[*part_spec.get("labels", ()), _id_label(str(part)) + r"\W*[:=]"])
                 found = find_answer(prose, span, part_spec, question, several=True)
                 sources[f"{question['id']}.{part}"] = found
                 if found["how"] not in ("missing", "conflict"):
@@ -126,6 +128,11 @@ def read_written(text: str, manifest: dict, *, suffix: str = ".md") -> Written:
             if found["how"] not in ("missing", "conflict"):
                 answers[question["id"]] = found["value"]
     return Written(code, answers, sources, tuple(problems))
+
+
+def _id_label(name: str) -> str:
+    """An id as people write it in a heading or a label: `attention_cost`, `attention cost`, `attention-cost`."""
+    return r"\b" + r"[ _\-]".join(re.escape(word) for word in name.split("_")) + r"\b"
 
 
 def _code_blocks(lines: list[str], suffix: str) -> tuple[set[int], list[tuple[int, str]]]:

@@ -172,3 +172,14 @@ def test_autograde_grade_takes_a_markdown_file_and_reports_each_answers_line(tmp
     assert cost["status"] == "passed" and cost["evidence"]["source"]["line"] == 34
     sigma = next(c for q in results["questions"] if q["id"] == "gaussian_decomposition" for c in q["checks"])
     assert sigma["status"] == "passed" and sigma["evidence"]["source"]["text"] == r"So $\sigma^2 = \sqrt{D}$."
+
+
+def test_headings_and_labels_may_use_the_question_and_part_ids_or_titles():
+    doc = ("# My answers\n\n## 1. gaussian_decomposition\n\nsigma_sq: $\\sqrt{D}$\n\n"
+           "query_factor = $\\exp(\\|q\\|^2/(2\\sigma^2))$\n\n## 6. attention_cost\n\n$O(N D_r (D + M))$\n\n"
+           "## 8. Cost of the causal scheme\n\n$O(N c_\\phi + N L M)$\n")
+    written = read_written(doc, KA)
+    assert written.answers == {"gaussian_decomposition": {"sigma_sq": r"\sqrt{D}",
+                                                          "query_factor": r"\exp(\|q\|^2/(2\sigma^2))"},
+                               "attention_cost": "O(N D_r (D + M))", "causal_cost": r"O(N c_\phi + N L M)"}
+    assert written.sources["gaussian_decomposition.sigma_sq"]["line"] == 5
