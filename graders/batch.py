@@ -118,9 +118,9 @@ class GraderFault(RuntimeError):
     """The grader itself failed on a submission (never the student's doing): exit code 1."""
 
 
-def _work(suite: Suite, jobs: queue.Queue, out: Path, slot: int, hidden: Sequence[Path], public_only: bool,
+def _work(suite: Suite, jobs: queue.Queue, out: Path, slot: int, public_only: bool,
           done: Callable[[dict], None], faults: list, manual: list[ManualScore]) -> None:
-    with Sandbox(slot=slot, hidden=hidden) as sandbox:
+    with Sandbox(slot=slot) as sandbox:
         while True:
             try:
                 submission, fingerprint = jobs.get_nowait()
@@ -154,7 +154,6 @@ def grade_class(suite: Suite, submissions: Sequence[Submission], out: Path, *, j
             results.append(previous)
         else:
             pending.put((submission, fingerprint))
-    hidden = [out, *{s.source.resolve().parent for s in submissions if s.source is not None}]
     bar = tqdm(total=pending.qsize(), desc=f"grading {suite.assignment}", unit="submission", file=sys.stderr,
                disable=not progress or pending.empty())
     lock, faults, manual = threading.Lock(), [], _kept_manual_scores(out)
@@ -172,7 +171,7 @@ def grade_class(suite: Suite, submissions: Sequence[Submission], out: Path, *, j
             data = _write_safely(suite, apply_manual_scores(data, manual), out)
             done(data)
     else:
-        workers = [threading.Thread(target=_work, args=(suite, pending, out, slot, hidden, public_only, done, faults,
+        workers = [threading.Thread(target=_work, args=(suite, pending, out, slot, public_only, done, faults,
                                                          manual), daemon=True)
                    for slot in range(max(1, min(jobs, pending.qsize())))]
         for worker in workers:
