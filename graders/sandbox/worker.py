@@ -179,6 +179,19 @@ def _import_student(request):
     return module, None
 
 
+class NotRun(Exception):
+    """Raised by a function that hung or ran out of memory earlier, when another of the student's calls it."""
+
+
+def _stub_failed(module, failed):
+    """The student's other functions that call a failed one fail at once instead of hanging again."""
+    for name, (_, message) in failed.items():
+        if module is not None and callable(getattr(module, name, None)):
+            def stub(*args, _message=message, **kwargs):
+                raise NotRun(_message)
+            setattr(module, name, stub)
+
+
 def run_worker(request, start, out_fd):
     """In the forked child: never returns."""
     write = os.write                                   # bound before student code can patch anything
@@ -216,6 +229,7 @@ def run_worker(request, start, out_fd):
         send(ready)
         gc.freeze()                                    # the collector never walks the zygote's heap mid-call
         failed = dict(request.get("failed") or {})     # function -> (status, message): not run again
+        _stub_failed(module, failed)
         for index in range(start, len(request["calls"])):
             name = request["calls"][index]["function"]
             if name in failed:
@@ -224,6 +238,7 @@ def run_worker(request, start, out_fd):
             result = _run_call(module, request["calls"][index], request["dir"])
             if result.get("out_of_memory"):
                 failed[name] = ("error", f"not run: {name} ran out of memory on an earlier check")
+                _stub_failed(module, failed)
             send(dict(result, call=index))
     except BaseException as error:                     # noqa: B902 - report, never raise in a fork
         try:

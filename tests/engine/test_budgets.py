@@ -67,3 +67,13 @@ def test_after_a_memory_error_later_calls_of_that_function_are_not_run(sandbox):
     result = run(sandbox, source, Call("grab", (1,)), Call("f", (np.ones(2),)), Call("grab", (2,)))
     assert [o.status for o in result.outcomes] == [Status.ERROR, Status.PASSED, Status.ERROR]
     assert result.outcomes[2].error == "not run: grab ran out of memory on an earlier check"
+
+
+def test_a_function_that_calls_one_that_hung_fails_at_once_naming_it(sandbox):
+    source = ("def distances(x):\n    while True: pass\n"
+              "def loss(x):\n    return distances(x) + 1\n"
+              "def f(x): return x\n")
+    result = run(sandbox, source, Call("distances", (1,), timeout_s=1.0), Call("loss", (2,), timeout_s=600),
+                 Call("f", (3,)))
+    assert [o.status for o in result.outcomes] == [Status.TIMEOUT, Status.ERROR, Status.PASSED]
+    assert "not run: distances timed out on an earlier check" in result.outcomes[1].error
