@@ -9,6 +9,7 @@ from .budgets import with_limits
 from .checks import Check, decide
 from .model import Outcome, Status, Submission, SubmissionError, SubmissionResult, Verdict
 from .sandbox import RunResult, Sandbox
+from .sandbox.notebook import named_cell
 from .score import answer_shown, score_check, score_question, submission_result
 from .suite import Suite
 from .written import attach_source
@@ -23,7 +24,8 @@ def _selected(suite: Suite, public_only: bool, question: str | None) -> list[tup
 
 def _run(submission: Submission, calls: list, sandbox: Sandbox) -> tuple[RunResult, dict | None]:
     """Run the calls. A notebook runs in full first; if that exceeds the import budget (training a model at top
-    level, say), it is graded again from its definitions only, and the result says so."""
+    level, say), it is graded again from its definitions only, and the result says so, naming the cell that was
+    still running (`slow_cell`: {"cell", "first_line"})."""
     if submission.code_file is None:
         missing = Outcome(Status.MISSING, error="no code file")
         return RunResult(tuple(missing for _ in calls), None, (), "", "", 0.0), None
@@ -32,10 +34,11 @@ def _run(submission: Submission, calls: list, sandbox: Sandbox) -> tuple[RunResu
         return run, None
     if not any(e.kind == "import-timeout" for e in run.errors):
         return run, {"mode": "full", "cells": list(run.cells or ()), "why": "all code cells ran in order"}
+    slow = named_cell(submission.files[submission.code_file], run.slow_cell) if run.slow_cell else None
     run = sandbox.run(submission, calls, submission.code_file, notebook_mode="definitions")
     why = (f"running every cell took longer than {sandbox.limits.import_timeout_s:g} s, so only imports, "
            "functions, classes and constants were run")
-    return run, {"mode": "definitions", "cells": list(run.cells or ()), "why": why}
+    return run, {"mode": "definitions", "cells": list(run.cells or ()), "why": why, "slow_cell": slow}
 
 
 def _submission_errors(suite: Suite, submission: Submission, run: RunResult) -> list[SubmissionError]:

@@ -187,14 +187,21 @@ def _state(score: float | None, maximum: float) -> str:
     return "full" if score >= maximum - 1e-9 else "zero" if score <= 1e-9 else "partial"
 
 
+def _slow_cell(notebook: dict) -> list[dict]:
+    """The cell still running when the import budget ran out: {"cell", "first_line"} (older results: a number)."""
+    slow = notebook.get("slow_cell")
+    if isinstance(slow, dict) and slow.get("cell"):
+        return [{"cell": slow["cell"], "first_line": cap(str(slow.get("first_line") or ""), LIMITS["message"])["text"]}]
+    return [{"cell": slow, "first_line": ""}] if slow else []
+
+
 def _notebook(notebook: dict | None) -> dict[str, Any] | None:
     if not isinstance(notebook, dict):
         return None
     cells = [c for c in notebook.get("cells") or [] if isinstance(c, dict)]
     failed = [{"cell": c.get("cell"), "error": cap(c.get("error") or "", LIMITS["message"])["text"]}
               for c in cells if c.get("status") not in ("ran", "slow")]
-    slow = [c.get("cell") for c in cells if c.get("status") == "slow"] or (
-        [notebook["slow_cell"]] if notebook.get("slow_cell") else [])
+    slow = [{"cell": c.get("cell"), "first_line": ""} for c in cells if c.get("status") == "slow"] or _slow_cell(notebook)
     return {"mode": notebook.get("mode") or "full", "why": notebook.get("why") or "", "cells": len(cells),
             "ran": sum(c.get("status") == "ran" for c in cells), "failed": failed, "slow": slow}
 

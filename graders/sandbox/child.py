@@ -162,7 +162,8 @@ def _exited(pid):
 
 # What a worker may say. Its frames are rebuilt from these keys only: whatever the student's code writes to
 # the worker's channel can never pose as the zygote (an "event": "done", say) or reach another submission.
-_WORKER_EVENTS = {"ready": ("answers", "cells"), "import-error": ("error",), "worker-error": ("error",)}
+_WORKER_EVENTS = {"ready": ("answers", "cells"), "import-error": ("error",), "worker-error": ("error",),
+                  "cell": ("cell",)}
 _CALL_KEYS = ("status", "value", "error", "cost", "seconds")
 
 
@@ -197,12 +198,16 @@ def _relay(pipe, pid, request, ready, reply):
     the submission's time budget ran out)."""
     calls, first, limit = request["calls"], request["first_call"], float(request["limits"]["import_timeout_s"])
     budget = request["deadline"]
+    deadline, cell = min(time.monotonic() + limit, budget), None
     try:
-        message = _first_frame(pipe.read(min(time.monotonic() + limit, budget), 4 * 2**20))
+        message = _first_frame(pipe.read(deadline, 4 * 2**20))
+        while message["event"] == "cell":              # a notebook's cell started: the last one is the slow one
+            cell = message["cell"] if type(message["cell"]) is int else None
+            message = _first_frame(pipe.read(deadline, 4 * 2**20))
     except TimeoutError:
         over = time.monotonic() >= budget
         reply(_out_of_budget(request) if over else
-              {"event": "import-timeout", "error": f"importing took longer than {limit:g} s"})
+              {"event": "import-timeout", "error": f"importing took longer than {limit:g} s", "cell": cell})
         return None
     except (EOFError, wire.WireError) as problem:
         reply({"event": "import-error", "error": f"while importing, {_ended(pid, problem)}"})

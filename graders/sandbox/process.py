@@ -59,6 +59,7 @@ class RunResult:
     stderr: str
     student_s: float
     cells: tuple[dict, ...] | None = None        # a notebook's per-cell report: {"cell", "status", "error"}
+    slow_cell: int | None = None                 # a notebook's code cell still running when the import budget ran out
 
 
 class _Cgroups:
@@ -318,7 +319,7 @@ def _collect(replies: list[dict], calls: Sequence[Call], done: dict) -> RunResul
     from `ANSWERS` pass the same gate as answers.yaml."""
     outcomes: dict[int, Outcome] = {}
     errors: list[SubmissionError] = []
-    answers, student_s, cells = None, 0.0, None
+    answers, student_s, cells, slow_cell = None, 0.0, None, None
     for reply in replies:
         event = reply.get("event")
         if event == "ready":
@@ -329,6 +330,7 @@ def _collect(replies: list[dict], calls: Sequence[Call], done: dict) -> RunResul
         elif event in _SUBMISSION_ERRORS:
             kind = _SUBMISSION_ERRORS[event]
             errors.append(SubmissionError(kind, str(reply.get("error", ""))[:4000]))
+            slow_cell = reply.get("cell") if event == "import-timeout" and type(reply.get("cell")) is int else slow_cell
         elif type(reply.get("call")) is int and 0 <= reply["call"] < len(calls):
             outcomes[reply["call"]] = _outcome(reply)
             student_s += _number(reply.get("seconds"))
@@ -336,7 +338,7 @@ def _collect(replies: list[dict], calls: Sequence[Call], done: dict) -> RunResul
     reason = failures[-1].message.splitlines()[-1] if failures else "no result came back"
     filled = tuple(outcomes.get(i, Outcome(Status.ERROR, error=f"not run: {reason}")) for i in range(len(calls)))
     stdout, stderr = (str(done.get(name, ""))[:30_000] for name in ("stdout", "stderr"))
-    return RunResult(filled, answers, tuple(errors), stdout, stderr, student_s, cells)
+    return RunResult(filled, answers, tuple(errors), stdout, stderr, student_s, cells, slow_cell)
 
 
 def _outcome(reply: dict) -> Outcome:

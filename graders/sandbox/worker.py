@@ -158,9 +158,9 @@ def _private_scratch(folder):
     tempfile.tempdir = None                              # re-read TMPDIR
 
 
-def _import_student(request):
-    """Import the student's module from its folder: a .py file, or a notebook's cells (see notebook.py).
-    Returns the module and, for a notebook, a report per cell."""
+def _import_student(request, send):
+    """Import the student's module from its folder: a .py file, or a notebook's cells (see notebook.py), each
+    cell's start sent as a frame. Returns the module and, for a notebook, a report per cell."""
     import importlib.util
     import types
     root = request["dir"]
@@ -171,7 +171,8 @@ def _import_student(request):
         import notebook
         module = types.ModuleType(name)
         sys.modules[name] = module
-        return module, notebook.run_notebook(module.__dict__, path, request.get("notebook_mode", "full"), root)
+        return module, notebook.run_notebook(module.__dict__, path, request.get("notebook_mode", "full"), root,
+                                             started=lambda number: send({"event": "cell", "cell": number}))
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
@@ -215,7 +216,7 @@ def run_worker(request, start, out_fd):
         os.chdir(request["dir"])
         _private_scratch(request["dir"])
         try:
-            module, cells = _import_student(request) if request["module"] else (None, None)
+            module, cells = _import_student(request, send) if request["module"] else (None, None)
         except BaseException as error:                 # noqa: B902
             send({"event": "import-error", "error": _student_traceback(error, request["dir"])})
             os._exit(0)

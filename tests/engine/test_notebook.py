@@ -3,7 +3,7 @@ import nbformat
 
 from graders.grade import _run
 from graders.model import Call, Status, Submission
-from graders.sandbox.notebook import definitions_only
+from graders.sandbox.notebook import definitions_only, named_cell
 
 
 def notebook(*cells: str) -> bytes:
@@ -37,3 +37,25 @@ def test_a_notebook_that_trains_at_top_level_is_graded_from_its_definitions(sand
     run, info = _run(submission(content), [Call("f", (3,))], sandbox)
     assert info["mode"] == "definitions" and "longer than" in info["why"]
     assert run.outcomes[0].status is Status.PASSED and run.outcomes[0].value == 6
+    assert info["slow_cell"] == {"cell": 2, "first_line": "time.sleep(600)  # 'training'"}
+
+
+def test_the_slow_cell_is_the_last_one_that_started_not_the_last_one_in_the_notebook(sandbox):
+    content = notebook("import time", "\n# train\nfor _ in range(10**9):\n    pass", "def f(x):\n    return x + 1",
+                       "print('done')")
+    run, info = _run(submission(content), [Call("f", (1,))], sandbox)
+    assert info["mode"] == "definitions" and run.outcomes[0].value == 2
+    assert info["slow_cell"] == {"cell": 2, "first_line": "# train"}
+    assert [c["status"] for c in info["cells"]] == ["ran"] * 4
+
+
+def test_a_notebook_that_finishes_in_time_names_no_slow_cell(sandbox):
+    run, info = _run(submission(notebook("import time\ntime.sleep(0.5)", "def f(x):\n    return x")), [Call("f", (1,))], sandbox)
+    assert info["mode"] == "full" and "slow_cell" not in info and run.slow_cell is None
+
+
+def test_named_cell_reads_the_notebook_without_running_it():
+    content = notebook("%matplotlib inline\n\n  x = train()  \n", "pass")
+    assert named_cell(content, 1) == {"cell": 1, "first_line": "x = train()"}
+    assert named_cell(content, 3) is None and named_cell(content, 0) is None and named_cell(b"{not json", 1) is None
+    assert len(named_cell(notebook("y = " + "1" * 500), 1)["first_line"]) == 120
