@@ -20,11 +20,34 @@ from ..compare import Tolerance, as_array, compare_arrays, describe
 from ..cost import grows_like
 from ..model import Call, Status, Verdict
 from ..suite import build_suite
-from ..symbolic import GAUSSIAN_DECOMPOSITION, KERNEL_COSTS, Distractor, big_o, equation, expression
+from ..symbolic import Distractor, Name, Vocabulary, big_o, equation, expression, inner_product, norm, norm_squared
 from ..wire import Named
 from .kernel_attention_features import frequencies, random_features_checks
 
 ELU = Named("feature_map", {"name": "elu_plus_one"})
+
+
+# ------------------------------------------------------------------------------------------------ notation
+# The homework's notation (spec/homework.md, "Symbol vocabulary for answers"). `KERNEL_ATTENTION` is the whole
+# list of the spec; the narrower `GAUSSIAN_DECOMPOSITION` and `KERNEL_COSTS` are what its questions declare, so
+# that e.g. `||q||^2` in a cost is an invalid answer naming the allowed symbols rather than a bound that "grows
+# with q".
+_D_RANDOM = Name("D_random", aliases=("D_{random}", r"D_{\text{random}}", r"D_\text{random}", "D_r", "D_{r}",
+                                      "D_{rand}", "D_rand", "D_{R}", "D_R", "D_{rf}"), latex=r"D_{\text{random}}")
+_C_PHI = Name("c_phi", aliases=(r"c_\phi", r"c_{\phi}", "c_{phi}", r"c_\varphi", r"c_{\varphi}"), latex=r"c_{\phi}")
+_SIGMA = Name("sigma", aliases=(r"\sigma",), latex=r"\sigma")
+_SIGMA_SQ = Name("sigma_sq", aliases=("sigma_{sq}", r"\sigma_{sq}"), stands_for=("sigma", 2))
+_Q_SQ = Name("q_sq", aliases=("||q||^2", r"\|q\|^2", "q_{sq}") + norm_squared("q"), latex=r"{\|q\|^2}")
+_K_SQ = Name("k_sq", aliases=("||k||^2", r"\|k\|^2", "k_{sq}") + norm_squared("k"), latex=r"{\|k\|^2}")
+_Q_NORM = Name("q_norm", aliases=norm("q"), stands_for=("q_sq", "1/2"))     # so that ||q|| reads (as wrong)
+_K_NORM = Name("k_norm", aliases=norm("k"), stands_for=("k_sq", "1/2"))
+_QK = Name("qk", aliases=("q k^T", "q^T k") + inner_product("q", "k"), latex=r"q k^{T}")
+_SIZES = (Name("N"), Name("D"), Name("M"), Name("L"), _D_RANDOM, _C_PHI)
+_VECTORS = ("q", "k")                      # the homework writes rows as q_i, k_j: the index is not a new name
+
+KERNEL_ATTENTION = Vocabulary(_SIZES + (_SIGMA, _SIGMA_SQ, _Q_SQ, _K_SQ, _Q_NORM, _K_NORM, _QK), _VECTORS)
+GAUSSIAN_DECOMPOSITION = Vocabulary((Name("D"), _SIGMA, _SIGMA_SQ, _Q_SQ, _K_SQ, _Q_NORM, _K_NORM, _QK), _VECTORS)
+KERNEL_COSTS = Vocabulary(_SIZES)
 
 
 # ------------------------------------------------------------------------------------------------ inputs

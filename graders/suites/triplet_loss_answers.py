@@ -8,8 +8,19 @@ from typing import Any, Callable, Mapping
 from ..checks import Check, answer, manual
 from ..compare import describe
 from ..model import Status, Verdict
-from ..symbolic import Distractor, Option, Reading, TRIPLET_LOSS, choice, inequality, number, number_table, parse_number
+from ..symbolic import (Distractor, Name, Option, Reading, Vocabulary, choice, inequality, number, number_table,
+                        parse_number, squared_distance)
 from ..symbolic.quantity import NumberError
+
+# The paper's notation: distances d_ap, d_an (also as ||f(x^a) - f(x^p)||_2^2), the margin alpha.
+TRIPLET_LOSS = Vocabulary.of(
+    Name("d_ap", aliases=("d_{ap}", "d_{a,p}", "d(a,p)", "d(a, p)", "D_{ap}", "d_{pos}", "d^+")
+         + squared_distance("f", "x", "a", "p"), latex="d_{ap}"),
+    Name("d_an", aliases=("d_{an}", "d_{a,n}", "d(a,n)", "d(a, n)", "D_{an}", "d_{neg}", "d^-")
+         + squared_distance("f", "x", "a", "n"), latex="d_{an}"),
+    Name("alpha", aliases=(r"\alpha", "margin"), latex=r"\alpha"),
+    indexed=("x",),                        # the paper's x_i^a, x_i^p, x_i^n
+)
 
 
 ARCHITECTURES = choice([Option("Zeiler & Fergus (NN1)", (r"zeiler", r"fergus", r"\bzf\b", r"\bnn1\b")),

@@ -211,7 +211,7 @@ def _linprog(ge_rows, ge_rhs, eq_rows, eq_rhs, maximise):
 
 
 def big_o(reference: str, vocabulary: Vocabulary, *, substitutions: Sequence[str] = ()) -> Judge:
-    """`big_o("N D D_random + N D_random M", KERNEL_ATTENTION, substitutions=["L = 2 D_random"])`:
+    """`big_o("N D D_random + N D_random M", costs, substitutions=["L = 2 D_random"])`:
     the answer may be wrapped in O(...), \\mathcal{O}(...), \\Theta(...) or not at all."""
     rules = parse_rules(substitutions, vocabulary)
     shown_reference = parse_expression(reference, vocabulary, big_o=True)

@@ -130,7 +130,7 @@ class _Target:
 
 def expression(reference: str, vocabulary: Vocabulary, *, substitutions: Sequence[str] = (),
                distractors: Sequence[Distractor] = (), seed: int = 0) -> Judge:
-    """A judge for one expression, e.g. `expression("exp(q_sq/(2 sqrt(D)))", GAUSSIAN_DECOMPOSITION,
+    """A judge for one expression, e.g. `expression("exp(q_sq/(2 sqrt(D)))", notation,
     substitutions=["sigma^2 = sqrt(D)"])`: right in any notation the substitutions connect."""
     target = _Target.build(reference, vocabulary, substitutions, distractors, seed)
 

@@ -26,7 +26,7 @@ _COMPARE = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater
 
 def inequality(reference: str, vocabulary: Vocabulary, domain: Mapping[str, tuple[float, float]], *,
                distractors: Sequence[Distractor] = (), points: int = 2000, seed: int = 0) -> Judge:
-    """`inequality("d_ap < d_an < d_ap + alpha", TRIPLET_LOSS, {"d_ap": (0, 2), "d_an": (0, 2),
+    """`inequality("d_ap < d_an < d_ap + alpha", distances, {"d_ap": (0, 2), "d_an": (0, 2),
     "alpha": (0, 1)})`: each symbol uniform on its interval."""
     unknown = set(vocabulary.symbols) - set(domain)
     if unknown:

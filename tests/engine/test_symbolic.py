@@ -13,9 +13,10 @@ import pytest
 import yaml
 
 from graders.model import Status
-from graders.symbolic import (GAUSSIAN_DECOMPOSITION, KERNEL_ATTENTION, KERNEL_COSTS, TRIPLET_LOSS, Distractor,
-                              Option, Reading, big_o, choice, equation, expression, inequality, mapping, number,
-                              number_table)
+from graders.symbolic import (Distractor, Option, Reading, big_o, choice, equation, expression, inequality, mapping,
+                              number, number_table)
+from graders.suites.kernel_attention import GAUSSIAN_DECOMPOSITION, KERNEL_ATTENTION, KERNEL_COSTS
+from graders.suites.triplet_loss_answers import TRIPLET_LOSS
 
 CASES_FILE = Path(__file__).with_name("symbolic_cases.yaml")
 CASES = yaml.safe_load(CASES_FILE.read_text())

@@ -8,8 +8,9 @@ import time
 import pytest
 
 from graders.model import Status
-from graders.symbolic import (KERNEL_ATTENTION, TRIPLET_LOSS, big_o, equation, expression, inequality,
-                              number)
+from graders.symbolic import big_o, equation, expression, inequality, number
+from graders.suites.kernel_attention import KERNEL_ATTENTION
+from graders.suites.triplet_loss_answers import TRIPLET_LOSS
 
 ATTACKS = [
     "__import__('os')",

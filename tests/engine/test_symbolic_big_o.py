@@ -7,7 +7,8 @@ import pytest
 import sympy
 
 from graders.model import Status
-from graders.symbolic import KERNEL_ATTENTION, big_o
+from graders.symbolic import big_o
+from graders.suites.kernel_attention import KERNEL_ATTENTION
 from graders.symbolic.big_o import Monomial, Unsupported, contained, growth_class
 from graders.symbolic.parse import parse_expression
 

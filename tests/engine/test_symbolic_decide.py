@@ -4,7 +4,8 @@ from __future__ import annotations
 import sympy
 
 from graders.model import Status
-from graders.symbolic import KERNEL_ATTENTION, expression
+from graders.symbolic import expression
+from graders.suites.kernel_attention import KERNEL_ATTENTION
 from graders.symbolic import confirm
 from graders.symbolic.evaluate import Outcome, compare_numerically, sample_points
 from graders.symbolic.parse import parse_expression

@@ -8,7 +8,8 @@ import pytest
 from graders.model import Status
 from graders.suites.kernel_attention import causal_cost_checks, decomposition_checks
 from graders.suites.triplet_loss_answers import ANSWER_CHECKS, SEMI_HARD_CONDITION, model_cost_checks
-from graders.symbolic import GAUSSIAN_DECOMPOSITION, KERNEL_ATTENTION, KERNEL_COSTS, TRIPLET_LOSS
+from graders.suites.kernel_attention import GAUSSIAN_DECOMPOSITION, KERNEL_ATTENTION, KERNEL_COSTS
+from graders.suites.triplet_loss_answers import TRIPLET_LOSS
 from graders.symbolic.parse import AnswerError, parse_answer
 
 K, T = KERNEL_ATTENTION, TRIPLET_LOSS

@@ -7,7 +7,9 @@ import re
 import pytest
 import sympy
 
-from graders.symbolic import KERNEL_ATTENTION, TRIPLET_LOSS, Name, Vocabulary
+from graders.symbolic import Name, Vocabulary
+from graders.suites.kernel_attention import KERNEL_ATTENTION
+from graders.suites.triplet_loss_answers import TRIPLET_LOSS
 from graders.symbolic.parse import AnswerError, parse_answer, parse_expression
 
 K = KERNEL_ATTENTION

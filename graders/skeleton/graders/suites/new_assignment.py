@@ -18,7 +18,9 @@ from ..model import Call
 from ..suite import build_suite
 from ..symbolic import Vocabulary, big_o
 
-NOTATION = Vocabulary.of("N", "D")             # every name an answer may use (others are invalid, not wrong)
+# The assignment's notation lives here, beside the answer checks written in it (graders/symbolic has only the
+# machinery): every name an answer may use, with its spellings; other names are invalid, not wrong.
+NOTATION = Vocabulary.of("N", "D")
 
 
 def inputs(seed: int, N: int = 6, D: int = 5) -> np.ndarray:
