@@ -148,6 +148,7 @@ class QuestionResult:
     manual: bool
     checks: tuple[CheckResult, ...]
     answer: Any = None                       # the student's answer as written (math, free text), for reports
+    prompt: str | None = None                # the question as the course asks it (manifest), shown beside the answer
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ def score_question(question: Question, checks: Sequence[CheckResult], answer: An
     pending = any(c.score is None for c in checks)
     score = None if pending else round(sum(c.score for c in checks), 6)
     return QuestionResult(question.id, question.title, question.kind, score, question.points, question.manual,
-                          tuple(checks), answer)
+                          tuple(checks), answer, question.prompt)
 
 
 def total(questions: Sequence[QuestionResult]) -> float:

@@ -45,6 +45,7 @@ class Question:
     kind: str
     points: float
     checks: tuple[Check, ...]
+    prompt: str | None = None                # the question in the course's words (manifest), for reports
 
     @property
     def manual(self) -> bool:
@@ -90,7 +91,8 @@ def build_suite(assignment: str, checks: Mapping[str, Sequence[Check]]) -> Suite
         total = sum(c.points for c in own)
         if abs(total - float(entry["points"])) > 1e-9:
             raise SuiteError(f"{assignment}.{entry['id']}: checks add up to {total}, the manifest says {entry['points']}")
-        questions.append(Question(entry["id"], entry["title"], entry["kind"], float(entry["points"]), own))
+        questions.append(Question(entry["id"], entry["title"], entry["kind"], float(entry["points"]), own,
+                                  entry.get("prompt")))
     return Suite(assignment, manifest["title"], manifest["code_file"], tuple(questions))
 
 
