@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterator
 from .gradescope_export import find_export, read_export
 from .model import Submission
 from .answer_sheet import read_answer_sheet
-from .written import WRITTEN_SUFFIXES, find_written, written_submission
+from .written import WRITTEN_SUFFIXES, find_written, is_readme, written_submission
 
 __all__ = ["load_submissions", "load_submission", "is_single_submission", "LoadError", "safe_text"]
 
@@ -75,7 +75,8 @@ def load_submissions(paths: list[Path], assignment: str) -> Iterator[Submission]
             entries = [path]
         else:
             entries = sorted(p for p in path.iterdir() if not p.name.startswith(".") and p.name not in _IGNORED_PARTS
-                             and not p.is_symlink() and (p.is_dir() or p.suffix in _SUBMISSION_SUFFIXES))
+                             and not p.is_symlink() and (p.is_dir() or p.suffix in _SUBMISSION_SUFFIXES)
+                             and not (p.is_file() and is_readme(p.name)))
         for entry in entries:
             submission = load_submission(entry, assignment)
             yield _unique(submission, seen)

@@ -52,9 +52,14 @@ class Written:
 
 
 # ------------------------------------------------------------------------------------------------ files
+def is_readme(name: str) -> bool:
+    """README.md, readme.txt, ...: notes that come with a folder, never a student's write-up."""
+    return name.rsplit(".", 1)[0].casefold() == "readme"
+
+
 def find_written(files: Mapping[str, bytes], assignment: str) -> str | None:
     """The written document of a submission: `<assignment>.md`, `solution.md`, ... or a lone top-level one."""
-    top = [n for n in files if "/" not in n and n.endswith(WRITTEN_SUFFIXES) and n != "README.md"]
+    top = [n for n in files if "/" not in n and n.endswith(WRITTEN_SUFFIXES) and not is_readme(n)]
     for stem in (assignment, *_NAMES):
         for suffix in WRITTEN_SUFFIXES:
             if f"{stem}{suffix}" in top:

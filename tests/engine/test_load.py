@@ -12,11 +12,14 @@ def test_single_file_folder_zip_and_class_folder(tmp_path):
     (tmp_path / "class" / "alice" / "kernel_attention.py").write_text("x = 1\n")
     (tmp_path / "class" / "alice" / "answers.yaml").write_text("causal_cost: O(N)\n")
     (tmp_path / "class" / "bob.py").write_text("y = 2\n")
+    (tmp_path / "class" / "README.md").write_text("# Homework 3 hand-ins, downloaded on Monday\n")
+    (tmp_path / "class" / "dave.md").write_text("My write-up\n```python\nx = 1\n```\n")
+    (tmp_path / "class" / "erin.md").write_text("Another write-up\n")
     with zipfile.ZipFile(tmp_path / "class" / "carol.zip", "w") as archive:
         archive.writestr("carol/kernel_attention.py", "z = 3\n")
         archive.writestr("../evil.py", "boom\n")
     found = {s.id: s for s in load_submissions([tmp_path / "class"], "kernel_attention")}
-    assert sorted(found) == ["alice", "bob", "carol"]
+    assert sorted(found) == ["alice", "bob", "carol", "dave", "erin"]          # the class's own README is not a hand-in
     assert found["alice"].answers == {"causal_cost": "O(N)"} and found["alice"].code_file == "kernel_attention.py"
     assert found["bob"].code_file == "bob.py"
     assert found["carol"].files == {"kernel_attention.py": b"z = 3\n"}
