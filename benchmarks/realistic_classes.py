@@ -236,7 +236,7 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=100, help="submissions per assignment")
     parser.add_argument("--otter", type=int, default=5, help="submissions per assignment timed with otter run")
     parser.add_argument("--assignment", choices=ASSIGNMENTS)
-    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--jobs", type=int, nargs="+", default=[2, 1])
     args = parser.parse_args()
     print(f"{time.strftime('%Y-%m-%d %H:%M %Z')}, {os.cpu_count()} cores, load average {load_average()}\n")
     totals = {jobs: 0.0 for jobs in args.jobs}
