@@ -7,8 +7,9 @@ notation steps and a dropped label), with each vocabulary name (`\\|q\\|^2`, `D_
 replaced by a neutral symbol `Z_{n}`, a big-O wrapper and sizing commands (`\\displaystyle`, `\\big(`) removed
 (SymPy knows none of them). SymPy's reading, with the vocabulary's symbols put back (and its `e`, `\\max`,
 `\\min` made Euler's number, Max and Min), must be mathematically equal to ours, side by side and relation by
-relation; rows SymPy cannot read are counted, not compared. Rows where SymPy is the one that misreads are
-listed below with the reason, and must still disagree (so the list cannot go stale).
+relation (a chain or a conjunction one relation at a time); rows SymPy cannot read are counted, not
+compared. Rows where SymPy is the one that misreads are listed below with the reason, and must still
+disagree (so the list cannot go stale).
 """
 from __future__ import annotations
 
@@ -43,7 +44,9 @@ CALL = "SymPy reads a name right before a parenthesis as a function call: `N (D 
 DEFINE = "SymPy does not know `:=` (it keeps the left side and drops the rest) nor `\\coloneqq` (a product of letters)"
 SPACING = ("SymPy ignores the thin space that ends an unbracketed log argument: `N \\log N \\, D` is N log(N) D "
            "in the homework's notation (tests/engine/test_symbolic_notation.py), log(N D) for SymPy")
+LT = "SymPy does not know `\\lt` (it reads the letters l t)"
 SYMPY_MISREADS = {
+    r"d_{ap} \lt d_{an} \lt d_{ap} + \alpha": LT,
     r"\mathcal{O}(N D_{random}(D+M))": CALL,
     r"\mathcal{O}\left(N D_{\text{random}} (D + M)\right)": CALL,
     r"\text{Cost} = \mathcal{O}(N D_r (D + M))": CALL,
@@ -71,23 +74,48 @@ def latex_rows():
 
 
 def ours_and_sympys_input(raw: str, judge: str):
-    """Our reading (a list of (sides, relations) clauses) and the text SymPy gets, with its placeholders."""
+    """Our reading and what SymPy gets, as pairs (our (sides, relations), SymPy's text), with the
+    placeholders; None for a structure SymPy has no form for. A chain `a < b <= c` and a conjunction
+    `a < b, b < c` are given to SymPy one relation at a time (`a < b`, `b <= c`), spelled as written."""
     if judge in NUMBERS:
-        return [((sympy.Float(parse_number(raw)),), ())], raw, {}, False
+        return [(((sympy.Float(parse_number(raw)),), ()), raw)], {}
     vocabulary, big_o = READERS[judge]
     answer = parse_answer(raw, vocabulary, big_o=big_o)
-    pieces, placeholders, at = [], {}, 0
+    if STRUCTURES - {"conjunction"} & set(answer.steps):
+        return None, {}
+    clauses, placeholders = [[[]]], {}           # clauses of segments of text pieces, split at relations
+    relations, depth, at = [[]], 0, 0
     for token in tokenize(answer.text, vocabulary, latex=True, big_o=big_o):
-        if token.kind in ("name", "wrap"):
-            pieces.append(answer.text[at:token.start])
-            if token.kind == "name":
-                placeholder = sympy.Symbol(f"Z_{{{len(placeholders)}}}")
-                placeholders[placeholder] = vocabulary.value(token.text)
-                pieces.append(f" {placeholder.name} ")
-            at = token.end
-    pieces.append(answer.text[at:])
-    structure = bool(STRUCTURES & set(answer.steps)) or len(answer.clauses) > 1 or len(answer.relations) > 1
-    return [(c.sides, c.relations) for c in answer.clauses], SIZING.sub(" ", "".join(pieces)), placeholders, structure
+        segment = clauses[-1][-1]
+        depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(token.text, 0) if token.kind == "op" else 0
+        connective = depth == 0 and (token.kind == "sep" or token.kind == "op" and token.text == ",")
+        if not connective:                        # the `\text{` around `and` goes with the connective
+            segment.append(answer.text[at:token.start])
+        at = token.end
+        if token.kind == "name":
+            placeholder = sympy.Symbol(f"Z_{{{len(placeholders)}}}")
+            placeholders[placeholder] = vocabulary.value(token.text)
+            segment.append(f" {placeholder.name} ")
+        elif depth == 0 and token.kind == "rel":
+            relations[-1].append(answer.text[token.start:token.end])
+            clauses[-1].append([])
+        elif connective:
+            clauses.append([[]])
+            relations.append([])
+        elif token.kind != "wrap":
+            segment.append(answer.text[token.start:token.end])
+    clauses[-1][-1].append(answer.text[at:])
+    texts = []
+    for segments, spelled in zip(clauses, relations):
+        segments = [SIZING.sub(" ", "".join(pieces)) for pieces in segments]
+        if len(segments) == 1 and not segments[0].strip():
+            continue                              # between two connectives (`\quad\text{and}\quad`)
+        texts += [segments[0]] if not spelled else [f"{segments[i]} {spelled[i]} {segments[i + 1]}"
+                                                    for i in range(len(spelled))]
+    ours = [((c.sides[i], c.sides[i + 1]), (c.relations[i],)) for c in answer.clauses for i in range(len(c.relations))]
+    ours = ours or [((answer.expression,), ())]
+    assert len(ours) == len(texts), f"{raw!r}: our reading has {len(ours)} relations, the text {len(texts)}"
+    return list(zip(ours, texts)), placeholders
 
 
 def sympys_reading(text: str, placeholders: dict):
@@ -118,7 +146,7 @@ def equal(a: sympy.Expr, b: sympy.Expr, seed: int = 0) -> bool:
 
 
 def agree(ours, sympys) -> bool:
-    (our_sides, our_relations), = ours
+    our_sides, our_relations = ours
     their_sides, their_relations = sympys
     return (our_relations == their_relations and len(our_sides) == len(their_sides)
             and all(equal(a, b) for a, b in zip(our_sides, their_sides)))
@@ -129,29 +157,30 @@ def test_sympys_latex_parser_reads_every_latex_row_as_we_do(capsys):
     for case in latex_rows():
         raw = case["answer"]
         try:
-            ours, text, placeholders, structure = ours_and_sympys_input(raw, case["judge"])
+            pairs, placeholders = ours_and_sympys_input(raw, case["judge"])
         except (AnswerError, ValueError):
             ours_invalid += 1                     # invalid for us (the table says why): nothing to compare
             continue
-        if structure:
-            structures.append(raw)                # conjunctions, chains, intervals, `=>`: SymPy's parser has none
+        if pairs is None:
+            structures.append(raw)                # intervals, `=>`, dangling `and`: SymPy's parser has none
             continue
         try:
-            sympys = sympys_reading(text, placeholders)
+            sympys = [sympys_reading(text, placeholders) for _, text in pairs]
         except Exception:                         # LaTeXParsingError, TypeError, ... : SymPy cannot read it
             sympy_unread.append(raw)
             continue
-        agrees = agree(ours, sympys)
+        agrees = all(agree(ours, theirs) for (ours, _), theirs in zip(pairs, sympys))
         if raw in SYMPY_MISREADS:
             misread.append(raw)
             assert not agrees, f"{raw!r} is listed as a SymPy misreading but SymPy now agrees: remove it"
             continue
         compared += 1
         if not agrees:
-            disagreements.append(f"{case['judge']}: {raw!r}\n  ours:  {ours}\n  sympy: {sympys} (read {text!r})")
+            disagreements.append(f"{case['judge']}: {raw!r}\n  ours:  {[o for o, _ in pairs]}\n  sympy: {sympys} "
+                                 f"(read {[t for _, t in pairs]})")
     with capsys.disabled():
         print(f"\nSymPy agreement: {compared} LaTeX rows compared and equal; SymPy could not read {len(sympy_unread)}; "
-              f"{len(misread)} known SymPy misreadings; {len(structures)} conjunctions or chains (SymPy has none); "
+              f"{len(misread)} known SymPy misreadings; {len(structures)} intervals or `=>` (SymPy has none); "
               f"{ours_invalid} invalid for us; unread by SymPy: {sympy_unread}")
     assert not disagreements, "our reader and SymPy's disagree on:\n" + "\n".join(disagreements)
     assert set(misread) == set(SYMPY_MISREADS), f"listed misreadings not in the table: {set(SYMPY_MISREADS) - set(misread)}"
@@ -159,8 +188,12 @@ def test_sympys_latex_parser_reads_every_latex_row_as_we_do(capsys):
 
 
 def test_the_cross_check_can_fail():
-    """A reading that differs (the 2 of exp(||q||^2/(2 sigma^2)) lost) is a disagreement, not a pass."""
-    ours, text, placeholders, _ = ours_and_sympys_input(r"\exp\left(\frac{\|q\|^2}{2\sigma^2}\right)", "query_factor")
+    """A reading that differs (the 2 of exp(||q||^2/(2 sigma^2)) lost, or a relation added) disagrees."""
+    [(ours, text)], placeholders = ours_and_sympys_input(r"\exp\left(\frac{\|q\|^2}{2\sigma^2}\right)", "query_factor")
     assert agree(ours, sympys_reading(text, placeholders))
     assert not agree(ours, sympys_reading(text.replace("{2", "{"), placeholders))
     assert not agree(ours, sympys_reading(text + " < 1", placeholders))
+    chain, placeholders = ours_and_sympys_input(r"d_{ap} < d_{an} \le d_{ap} + \alpha", "semi_hard_definition")
+    assert [" ".join(text.split()) for _, text in chain] == ["Z_{0} < Z_{1}", "Z_{1} \\le Z_{2} + Z_{3}"]
+    assert all(agree(ours, sympys_reading(text, placeholders)) for ours, text in chain)
+    assert not agree(chain[1][0], sympys_reading(chain[1][1].replace("\\le", "<"), placeholders))
