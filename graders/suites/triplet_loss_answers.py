@@ -5,11 +5,13 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Callable, Mapping
 
+import numpy as np
+
 from ..checks import Check, answer, manual
 from ..compare import describe
 from ..model import Status, Verdict
-from ..symbolic import (Distractor, Name, Option, Reading, Vocabulary, choice, inequality, number, number_table,
-                        parse_number, squared_distance)
+from ..symbolic import (Distractor, Name, Option, Reading, Vocabulary, choice, holds, inequality, number,
+                        number_table, parse_number, read_answer, squared_distance)
 from ..symbolic.quantity import NumberError
 
 # The paper's notation: distances d_ap, d_an (also as ||f(x^a) - f(x^p)||_2^2), the margin alpha.
@@ -82,8 +84,27 @@ model_cost_checks = [
            cost_judge("ResNet-50", ("resnet50_params", number(25.6e6, rel_tol=0.05)), ("resnet50_flops", RESNET50_FLOPS))),
 ]
 
+
+def strict_lower_bound(judge: Callable[[Any], Verdict]) -> Callable[[Any], Verdict]:
+    """`judge`, except that a condition admitting d_an = d_ap loses 0.5 of 2 with note `semi-hard-not-strict`, as the
+    code does on the same boundary (README, "Semi-hard: one rule for code and answer"). Only this boundary: at
+    d_an = d_ap + alpha the hinge of eq. 3 is 0 whether it is in or out, so `<=` there changes nothing."""
+    rng = np.random.default_rng(4)
+    d = rng.uniform(0.0, 4.0, 200)
+    on_the_boundary = {TRIPLET_LOSS.symbol("d_ap"): d, TRIPLET_LOSS.symbol("d_an"): d.copy(),
+                       TRIPLET_LOSS.symbol("alpha"): rng.uniform(0.05, 1.0, 200)}
+
+    def judge_strict(raw: Any) -> Verdict:
+        verdict = judge(raw)
+        if verdict.status is not Status.PASSED or not holds(read_answer(raw, TRIPLET_LOSS), on_the_boundary).any():
+            return verdict
+        return Verdict.failed("Your condition admits a negative exactly as far as the positive, d_an = d_ap; eq. 4 "
+                              "is strict, d_ap < d_an.", "semi-hard-not-strict", 0.75, **verdict.evidence)
+    return judge_strict
+
+
 SEMI_HARD = "Semi-hard negatives are farther than the positive but inside the margin."
-SEMI_HARD_CONDITION = inequality(
+SEMI_HARD_CONDITION = strict_lower_bound(inequality(
     "d_ap < d_an < d_ap + alpha", TRIPLET_LOSS, {"d_ap": (0.0, 4.0), "d_an": (0.0, 4.0), "alpha": (0.0, 1.0)},
     distractors=[
         Distractor("d_ap < d_an", "missing-margin-bound", "Half right: this also admits negatives whose loss is "
@@ -95,7 +116,7 @@ SEMI_HARD_CONDITION = inequality(
                    "positive), not semi-hard ones.", answer_hint=SEMI_HARD),
         Distractor("d_an > d_ap + alpha", "easy-negative-condition", "d_an > d_ap + alpha describes easy negatives, "
                    "whose loss is already 0, not semi-hard ones.", answer_hint=SEMI_HARD),
-    ])
+    ]))
 
 DIMENSION_UNITS = ("D", "d", "dims", "dim", "dimensions", "dimensional", "floats", "dimensional embeddings",
                    "dimensional embedding", "-D embeddings", "-d embeddings", "embeddings", "embedding")

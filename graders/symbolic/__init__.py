@@ -17,13 +17,13 @@ from .big_o import big_o
 from .choice import Option, choice, mapping
 from .equivalent import equation, expression
 from .quantity import Reading, number, number_table, parse_number
-from .relations import inequality
-from .verdicts import Distractor
+from .relations import holds, inequality
+from .verdicts import Distractor, read_answer
 from .vocabulary import Name, Vocabulary, inner_product, norm, norm_squared, squared_distance
 
 __all__ = [
     "Vocabulary", "Name", "norm", "norm_squared", "inner_product", "squared_distance",
     "Distractor", "Reading", "Option",
     "expression", "equation", "inequality", "big_o", "number", "number_table", "choice", "mapping",
-    "parse_number",
+    "parse_number", "holds", "read_answer",
 ]

@@ -1,7 +1,8 @@
 """A judge for conditions written as (chains of) inequalities: `d_ap < d_an < d_ap + alpha`.
 
 Two conditions are the same when they agree on about 2000 seeded random points of the declared domain.
-A boundary has measure zero, so `<` and `<=` on the same boundary agree (a documented, deliberate choice).
+A boundary has measure zero, so `<` and `<=` on the same boundary agree (a documented, deliberate choice); a
+suite that grades one boundary evaluates `holds` on points of it (triplet_loss: `strict_lower_bound`).
 When they disagree, the verdict says whether the answer is too strict or too permissive and shows one
 point where it goes wrong, never the reference condition.
 """
@@ -18,7 +19,7 @@ from .parse import Answer, Clause, parse_answer, to_latex
 from .verdicts import Distractor, guarded, invalid, read_answer
 from .vocabulary import Vocabulary
 
-__all__ = ["inequality"]
+__all__ = ["holds", "inequality"]
 
 Judge = Callable[[Any], Verdict]
 _COMPARE = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal, "=": np.equal}
@@ -34,8 +35,8 @@ def inequality(reference: str, vocabulary: Vocabulary, domain: Mapping[str, tupl
     rng = np.random.default_rng(seed)
     columns = {vocabulary.symbol(name): rng.uniform(low, high, points) for name, (low, high) in domain.items()}
     shown_reference = parse_answer(reference, vocabulary)
-    expected = _conditions(shown_reference, columns)
-    compiled = tuple((_conditions(parse_answer(d.answer, vocabulary), columns), d) for d in distractors)
+    expected = holds(shown_reference, columns)
+    compiled = tuple((holds(parse_answer(d.answer, vocabulary), columns), d) for d in distractors)
     reference_latex = r" \land ".join(_latex(c, vocabulary) for c in shown_reference.clauses)
 
     def judge(raw: Any) -> Verdict:
@@ -60,7 +61,8 @@ def inequality(reference: str, vocabulary: Vocabulary, domain: Mapping[str, tupl
     return guarded(judge)
 
 
-def _conditions(answer: Answer, columns) -> np.ndarray:
+def holds(answer: Answer, columns) -> np.ndarray:
+    """Where every clause of a parsed condition holds, on columns {symbol: values}."""
     return np.logical_and.reduce([_truth(clause, columns) for clause in answer.clauses])
 
 

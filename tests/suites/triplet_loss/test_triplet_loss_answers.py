@@ -80,7 +80,7 @@ def test_model_costs_that_are_not_a_mapping_are_invalid():
 
 @pytest.mark.parametrize("answer", [r"d_{ap} < d_{an} < d_{ap} + \alpha", "d_ap < d_an < alpha + d_ap",
                                     "0 < d_an - d_ap < alpha", "d_ap < d_an and d_an < d_ap + alpha",
-                                    "d_ap <= d_an < d_ap + margin", r"d(a,p) < d(a,n) < d(a,p) + \alpha"])
+                                    "d_ap < d_an <= d_ap + margin", r"d(a,p) < d(a,n) < d(a,p) + \alpha"])
 def test_equivalent_semi_hard_conditions_get_both_points(answer):
     assert judge("semi_hard_definition", answer).status is Status.PASSED
 
@@ -91,6 +91,14 @@ def test_equivalent_semi_hard_conditions_get_both_points(answer):
 def test_known_partial_and_wrong_conditions_are_named(answer, note, fraction):
     verdict = judge("semi_hard_definition", answer)
     assert verdict.note == note and verdict.fraction == fraction
+
+
+@pytest.mark.parametrize("answer", [r"d_{ap} \leq d_{an} \leq d_{ap} + \alpha", r"d_{ap} \le d_{an} < d_{ap} + \alpha",
+                                    "0 <= d_an - d_ap < alpha", "d_an >= d_ap and d_an < d_ap + alpha"])
+def test_a_non_strict_lower_bound_loses_what_the_code_loses(answer):
+    """Eq. 4 is strict; the code's `>=` loses 0.5 of semi_hard with this note, the answer 0.5 of 2 (README)."""
+    verdict = judge("semi_hard_definition", answer)
+    assert (verdict.status, verdict.note, verdict.fraction) == (Status.FAILED, "semi-hard-not-strict", 0.75)
 
 
 def test_an_unknown_symbol_is_invalid():
