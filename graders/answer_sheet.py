@@ -1,4 +1,5 @@
-"""answers.yaml text -> answers (plain data) and problems a student can act on. Reads bytes; runs nothing.
+"""answers.yaml text -> answers (plain data), problems a student can act on, and notices of what was recovered at no
+cost. Reads bytes; runs nothing.
 
 Students write LaTeX in YAML, and YAML's double quotes have escapes of their own: `"\\|q\\|^2"` is a syntax
 error (which used to drop the whole sheet) and `"e^{\\frac{k_sq}{2 sigma^2}}"` silently turns `\\f` into a
@@ -6,7 +7,7 @@ form feed. So, in order:
 1. oversized input is refused before anything is parsed;
 2. inside double-quoted strings, a backslash that starts a TeX command (`\\frac`, `\\text`, `\\|`, `\\sigma`)
    is kept as a backslash rather than read as a YAML escape (`\\f`, `\\t`, `\\b`, `\\n`, `\\e`, `\\r`, `\\a`,
-   `\\v`, or an invalid one), and each such recovery is reported, with its line;
+   `\\v`, or an invalid one), and each such recovery is a notice (it cost nothing), with its line;
 3. anchors and aliases (`&a`, `*a`: an alias bomb expands a 1 KB file into gigabytes) are refused: the tokens
    are scanned before anything is composed;
 4. the sheet is parsed whole; if that fails, it is parsed per top-level key, so one bad entry costs that
@@ -45,19 +46,19 @@ _NoAliases.yaml_implicit_resolvers = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 
 
-def read_answer_sheet(raw: bytes | str, *, source: str = "answers.yaml") -> tuple[dict[str, Any], tuple[str, ...]]:
-    """-> (answers, problems). Never raises for what a student wrote."""
+def read_answer_sheet(raw: bytes | str, *, source: str = "answers.yaml"
+                      ) -> tuple[dict[str, Any], tuple[str, ...], tuple[str, ...]]:
+    """-> (answers, problems, notices). Never raises for what a student wrote."""
     if len(raw) > MAX_SHEET_BYTES:
-        return {}, (f"{source} is too large ({len(raw) // 1024} KiB): limit {MAX_SHEET_BYTES // 1024} KiB.",)
+        return {}, (f"{source} is too large ({len(raw) // 1024} KiB): limit {MAX_SHEET_BYTES // 1024} KiB.",), ()
     text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
     text, recovered = recover_tex_escapes(text)
-    problems = [_recovery_note(source, line, commands) for line, commands in _by_line(recovered)[:10]]
-    answers, more = _parse_whole(text, source)
+    notices = tuple(_recovery_note(source, line, commands) for line, commands in _by_line(recovered)[:10])
+    answers, problems = _parse_whole(text, source)
     if answers is None:
-        answers, more = _parse_per_key(text, source)
-    problems += more
+        answers, problems = _parse_per_key(text, source)
     plain, gate = plain_answers(answers, source=source)
-    return plain, tuple(problems) + gate
+    return plain, tuple(problems) + gate, notices
 
 
 def _by_line(recovered: list[tuple[int, str]]) -> list[tuple[int, list[str]]]:

@@ -42,7 +42,8 @@ def _run(submission: Submission, calls: list, sandbox: Sandbox) -> tuple[RunResu
 
 
 def _submission_errors(suite: Suite, submission: Submission, run: RunResult) -> list[SubmissionError]:
-    errors = [SubmissionError("bad-answers-file", p) for p in submission.problems]
+    """Real problems only, each with its kind; a notice (a recovered answers.yaml) is said, never counted."""
+    errors = list(submission.problems)
     if submission.code_file is None:
         errors.append(SubmissionError("missing-code", f"No code file found: name it {suite.code_file}."))
     return errors + list(run.errors)
@@ -79,4 +80,5 @@ def grade_submission(suite: Suite, submission: Submission, sandbox: Sandbox, *, 
                              errors=tuple(_submission_errors(suite, submission, run) + faults),
                              elapsed_s=round(time.perf_counter() - start, 4), student_s=round(run.student_s, 4),
                              stdout=run.stdout, stderr=run.stderr, sandbox_layers=sandbox.layers, notebook=notebook,
-                             students=submission.students, submitted_at=submission.submitted_at)
+                             students=submission.students, submitted_at=submission.submitted_at,
+                             notices=submission.notices)

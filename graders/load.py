@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Iterator
 
 from .gradescope_export import find_export, read_export
-from .model import Submission
+from .model import Submission, SubmissionError
 from .answer_sheet import read_answer_sheet
 from .written import WRITTEN_SUFFIXES, find_written, is_readme, written_submission
 
@@ -101,36 +101,39 @@ class _Files:
 
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
-        self.problems: list[str] = []
+        self.problems: list[SubmissionError] = []
         self.read = self.kept = 0
+
+    def skip(self, message: str, kind: str = "file-not-read") -> None:
+        self.problems.append(SubmissionError(kind, message))
 
     def add(self, name: str, size: int, read: Callable[[int], bytes]) -> None:
         limit = MAX_NOTEBOOK_BYTES if name.endswith(".ipynb") else MAX_FILE_BYTES
         if len(self.files) >= MAX_FILES:
-            self.problems.append(f"{name}: too many files: limit {MAX_FILES}; it was not read.")
+            self.skip(f"{name}: too many files: limit {MAX_FILES}; it was not read.")
         elif size > limit:
-            self.problems.append(f"{name} is too large ({_mib(size)}): limit {_mib(limit)}; it was not read.")
+            self.skip(f"{name} is too large ({_mib(size)}): limit {_mib(limit)}; it was not read.")
         elif self.read + size > MAX_READ_BYTES:
-            self.problems.append(f"{name}: the files together are too large: limit {_mib(MAX_READ_BYTES)}; "
+            self.skip(f"{name}: the files together are too large: limit {_mib(MAX_READ_BYTES)}; "
                                  "it was not read.")
         else:
             try:
                 data = read(limit + 1)                        # never more, whatever size was declared
             except Exception as error:                        # noqa: BLE001 - damaged member, odd method, CRC
-                self.problems.append(f"{name} could not be read ({type(error).__name__}).")
+                self.skip(f"{name} could not be read ({type(error).__name__}).")
                 return
             self.read += len(data)
             if len(data) > limit:
-                self.problems.append(f"{name} is too large: limit {_mib(limit)}; it was not read.")
+                self.skip(f"{name} is too large: limit {_mib(limit)}; it was not read.")
                 return
             self._keep(name, _without_outputs(data) if name.endswith(".ipynb") else data)
 
     def _keep(self, name: str, data: bytes) -> None:
         if len(data) > MAX_FILE_BYTES:
-            self.problems.append(f"{name} is too large even without its outputs ({_mib(len(data))}): "
+            self.skip(f"{name} is too large even without its outputs ({_mib(len(data))}): "
                                  f"limit {_mib(MAX_FILE_BYTES)}; it was not read.")
         elif self.kept + len(data) > MAX_SUBMISSION_BYTES:
-            self.problems.append(f"{name}: the files together are too large: limit {_mib(MAX_SUBMISSION_BYTES)}; "
+            self.skip(f"{name}: the files together are too large: limit {_mib(MAX_SUBMISSION_BYTES)}; "
                                  "it was not read.")
         else:
             self.kept += len(data)
@@ -184,12 +187,12 @@ def _member_name(raw: str) -> str | None:
 def _read_zip(path: Path, found: _Files) -> None:
     """Members read one by one, each size checked before reading; a single top folder is flattened."""
     if path.stat().st_size > MAX_ZIP_BYTES:
-        found.problems.append(f"{path.name} is too large ({_mib(path.stat().st_size)}): limit {_mib(MAX_ZIP_BYTES)}.")
+        found.skip(f"{path.name} is too large ({_mib(path.stat().st_size)}): limit {_mib(MAX_ZIP_BYTES)}.", "bad-zip")
         return
     with zipfile.ZipFile(path) as archive:
         members = archive.infolist()
         if len(members) > MAX_ZIP_MEMBERS:
-            found.problems.append(f"the zip holds {len(members)} entries: limit {MAX_ZIP_MEMBERS}; none was read.")
+            found.skip(f"the zip holds {len(members)} entries: limit {MAX_ZIP_MEMBERS}; none was read.", "bad-zip")
             return
         for info in members:
             name = _member_name(info.filename)
@@ -197,11 +200,11 @@ def _read_zip(path: Path, found: _Files) -> None:
                 continue
             shown = safe_text(info.filename)[:100]
             if name is None:
-                found.problems.append(f"zip entry {shown!r} has an unsafe name; it was not read.")
+                found.skip(f"zip entry {shown!r} has an unsafe name; it was not read.", "zip-member-left-out")
             elif info.flag_bits & 0x1:
-                found.problems.append(f"{name} is encrypted: hand it in without a password; it was not read.")
+                found.skip(f"{name} is encrypted: hand it in without a password; it was not read.", "zip-member-left-out")
             elif name in found.files:
-                found.problems.append(f"{name} appears twice in the zip; the first copy was used.")
+                found.skip(f"{name} appears twice in the zip; the first copy was used.", "zip-member-left-out")
             else:
                 found.add(name, info.file_size, _member_reader(archive, info))
     _flatten_top_folder(found)
@@ -232,11 +235,13 @@ def _code_file(files: dict[str, bytes], assignment: str) -> str | None:
     return None
 
 
-def _read_answers(files: dict[str, bytes]) -> tuple[dict[str, Any], tuple[str, ...]]:
+def _read_answers(files: dict[str, bytes]) -> tuple[dict[str, Any], tuple[SubmissionError, ...], tuple[str, ...]]:
+    """-> (answers, problems, notices): per key, TeX escapes recovered (a notice), no aliases, plain_answers."""
     raw = files.get("answers.yaml", files.get("answers.yml"))
     if raw is None:
-        return {}, ()
-    return read_answer_sheet(raw)                    # per key, TeX escapes recovered, no aliases, plain_answers
+        return {}, (), ()
+    answers, problems, notices = read_answer_sheet(raw)
+    return answers, tuple(SubmissionError("bad-answers-file", p) for p in problems), notices
 
 
 def load_submission(path: Path, assignment: str) -> Submission:
@@ -250,10 +255,11 @@ def load_submission(path: Path, assignment: str) -> Submission:
         else:
             found.add(safe_text(path.name), path.stat().st_size, _read_prefix(str(path)))
     except zipfile.BadZipFile:
-        found.problems.append("the .zip file is damaged")
+        found.skip("the .zip file is damaged", "bad-zip")
     except Exception as error:                                      # noqa: BLE001 - one student, not the class
-        found.problems.append(f"the submission could not be read completely ({type(error).__name__}).")
-    answers, problems = _read_answers(found.files)
+        found.skip(f"the submission could not be read completely ({type(error).__name__}).", "unreadable-submission")
+    answers, problems, notices = _read_answers(found.files)
     files, answers, written, more = written_submission(found.files, assignment, answers)
+    problems += tuple(SubmissionError("bad-written-code", p) for p in more)
     return Submission(_submission_id(path), assignment, files, _code_file(files, assignment), answers,
-                      path, tuple(found.problems) + problems + more, written=written)
+                      path, tuple(found.problems) + problems, notices, written=written)

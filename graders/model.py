@@ -91,7 +91,8 @@ class Submission:
     code_file: str | None                    # the module to import, e.g. "kernel_attention.py"
     answers: dict[str, Any]                  # from answers.yaml (ANSWERS in code is read in the sandbox)
     source: Path | None = None
-    problems: tuple[str, ...] = ()           # problems found while loading (bad YAML, no code file)
+    problems: tuple["SubmissionError", ...] = ()   # real problems found while loading, each with its kind
+    notices: tuple[str, ...] = ()            # what loading fixed at no cost (a recovered \f in answers.yaml)
     written: dict[str, Any] = field(default_factory=dict)   # answer path -> where a written solution's answer is
     students: tuple[Student, ...] = ()       # every member of a group submission; () when not known
     submitted_at: str | None = None          # ISO 8601 with its UTC offset, when the platform says
@@ -153,7 +154,9 @@ class QuestionResult:
 
 @dataclass(frozen=True)
 class SubmissionError:
-    kind: str                                # import-crash, import-timeout, killed, missing-code, bad-answers-file, grader-fault
+    kind: str                                # import-crash, import-timeout, killed, missing-code, bad-answers-file,
+                                             # file-not-read, bad-zip, zip-member-left-out, unreadable-submission,
+                                             # bad-written-code, grader-fault
     message: str
 
 
@@ -174,3 +177,4 @@ class SubmissionResult:
     assignment_title: str = ""
     students: tuple[Student, ...] = ()
     submitted_at: str | None = None
+    notices: tuple[str, ...] = ()            # said in the report, never counted as errors (results.json: optional)

@@ -19,6 +19,8 @@ def render_terminal(result: dict, *, color: bool = False) -> str:
     for error in result["errors"]:
         lines.append(f"  problem ({error['kind']}):")
         lines += [f"    {line}" for line in error["message"].splitlines()[-12:]]
+    for notice in result.get("notices") or []:                  # optional: older results.json have none
+        lines += textwrap.wrap(notice, 100, initial_indent="  note: ", subsequent_indent="        ")
     for question in result["questions"]:
         lines.append(f"\n{question['id']}  {_score(question['score'], question['max_score'])}  {question['title']}")
         for check in question["checks"]:

@@ -332,6 +332,7 @@ def submission_view(result: dict, *, released: bool) -> dict[str, Any]:
             "has_hidden": any(c["hidden"] for q in questions for c in q["checks"]),
             "errors": [{"kind": cap(e.get("kind"), 80)["text"], "message": cap(e.get("message"), LIMITS["message"])}
                        for e in result.get("errors") or []],
+            "notices": [cap(n, LIMITS["message"]) for n in result.get("notices") or []],
             "notebook": _notebook(result.get("notebook")), "elapsed_s": result.get("elapsed_s"),
             "student_s": result.get("student_s"), "layers": list(result.get("sandbox_layers") or []),
             "students": [cap(s.get("name") or s.get("email") or s.get("sid"), LIMITS["id"])["text"]

@@ -29,7 +29,22 @@ def test_bad_yaml_is_a_problem_that_says_how_to_fix_it(tmp_path):
     (tmp_path / "kernel_attention.py").write_text("")
     (tmp_path / "answers.yaml").write_text("sigma_sq: \\sqrt{D}: x\n")
     submission = load_submission(tmp_path, "kernel_attention")
-    assert submission.answers == {} and "not valid YAML" in submission.problems[0] and "line 1" in submission.problems[0]
+    assert submission.answers == {} and "not valid YAML" in submission.problems[0].message and "line 1" in submission.problems[0].message
+    assert submission.problems[0].kind == "bad-answers-file"
+
+
+def test_latex_recovered_from_double_quotes_is_a_notice_not_an_error(tmp_path):
+    """A recovery cost nothing: said once per line, never counted as an error (stranger ka2/yaml-doublequoted)."""
+    from graders.grade import _submission_errors
+    from graders.sandbox import RunResult
+    from graders.suite import load_suite
+    (tmp_path / "kernel_attention.py").write_text("x = 1\n")
+    (tmp_path / "answers.yaml").write_text('a: "e^{\\frac{1}{2}}"\nb: "\\sigma^2"\n')
+    submission = load_submission(tmp_path, "kernel_attention")
+    assert submission.answers == {"a": r"e^{\frac{1}{2}}", "b": r"\sigma^2"}
+    assert submission.problems == () and len(submission.notices) == 2 and "line 1" in submission.notices[0]
+    run = RunResult((), None, (), "", "", 0.0)
+    assert _submission_errors(load_suite("kernel_attention"), submission, run) == []
 
 
 def test_missing_path_is_a_usage_error(tmp_path):
@@ -59,32 +74,35 @@ def _encrypt_flag(path):
 def test_zip_with_dot_member_and_absolute_names_is_read_without_them(tmp_path):
     archive = _zip(tmp_path / "s.zip", {".": b"", "/etc/x.py": b"", "./kernel_attention.py": b"x = 1\n"})
     submission = load_submission(archive, "kernel_attention")
-    assert submission.files == {"kernel_attention.py": b"x = 1\n"} and "unsafe name" in " ".join(submission.problems)
+    assert submission.files == {"kernel_attention.py": b"x = 1\n"} and "unsafe name" in " ".join(p.message for p in submission.problems)
 
 
 def test_encrypted_zip_member_is_a_problem_not_a_crash(tmp_path):
     archive = _zip(tmp_path / "s.zip", {"kernel_attention.py": b"x = 1\n"})
     _encrypt_flag(archive)
     submission = load_submission(archive, "kernel_attention")
-    assert submission.files == {} and "encrypted" in submission.problems[0]
+    assert submission.files == {} and "encrypted" in submission.problems[0].message
+    assert submission.problems[0].kind == "zip-member-left-out"
 
 
 def test_zip_bomb_member_is_refused_before_it_is_inflated(tmp_path):
     archive = _zip(tmp_path / "s.zip", {"kernel_attention.py": b"x = 1\n", "data.bin": b"\0" * (64 * 2**20)})
     assert archive.stat().st_size < 2**20
     submission = load_submission(archive, "kernel_attention")
-    assert "data.bin" not in submission.files and "too large (64.0 MiB): limit 5.0 MiB" in submission.problems[0]
+    assert "data.bin" not in submission.files and "too large (64.0 MiB): limit 5.0 MiB" in submission.problems[0].message
 
 
 def test_damaged_zip_is_a_problem(tmp_path):
     (tmp_path / "s.zip").write_bytes(b"PK\x03\x04 not really a zip")
-    assert "damaged" in load_submission(tmp_path / "s.zip", "kernel_attention").problems[0]
+    problem = load_submission(tmp_path / "s.zip", "kernel_attention").problems[0]
+    assert "damaged" in problem.message and problem.kind == "bad-zip"
 
 
 def test_large_file_is_left_out_and_said_not_truncated(tmp_path):
     (tmp_path / "kernel_attention.py").write_bytes(b"#" * (6 * 2**20))
     submission = load_submission(tmp_path, "kernel_attention")
-    assert submission.files == {} and "too large" in submission.problems[0] and "limit 5.0 MiB" in submission.problems[0]
+    assert submission.files == {} and "too large" in submission.problems[0].message and "limit 5.0 MiB" in submission.problems[0].message
+    assert submission.problems[0].kind == "file-not-read"
 
 
 def test_notebook_outputs_are_stripped_before_the_size_cap(tmp_path):
@@ -135,7 +153,7 @@ def test_fifos_and_symlinks_in_a_folder_are_not_read(tmp_path):
 def test_hostile_answers_yaml_is_a_problem_never_an_exception(tmp_path, text, problem):
     (tmp_path / "answers.yaml").write_text(text)
     submission = load_submission(tmp_path, "kernel_attention")
-    assert problem in " ".join(submission.problems)
+    assert problem in " ".join(p.message for p in submission.problems)
     json.dumps(submission.answers)
 
 
@@ -148,7 +166,7 @@ def test_dates_in_answers_yaml_stay_text(tmp_path):
 def test_one_bad_answer_costs_only_that_answer(tmp_path):
     (tmp_path / "answers.yaml").write_text("causal_cost: O(N)\nsigma_sq: 0x" + "f" * 5000 + "\n")
     submission = load_submission(tmp_path, "kernel_attention")
-    assert submission.answers == {"causal_cost": "O(N)"} and "'sigma_sq'" in submission.problems[0]
+    assert submission.answers == {"causal_cost": "O(N)"} and "'sigma_sq'" in submission.problems[0].message
 
 
 def test_the_answers_gate_takes_plain_data_and_names_what_is_not():

@@ -107,3 +107,19 @@ def test_a_regrade_shows_each_changed_score_before_and_after(tmp_path):
     assert rebuilt["bob"]["previous"] == merged["bob"]["previous"] and "previous" not in rebuilt["alice"]
     html = (tmp_path / "index.html").read_text()
     assert 'id="changes-table"' in html and "free_text</code> — → 1.5" in html
+
+
+def test_a_notice_is_shown_but_never_counted_as_an_error():
+    """A recovered answers.yaml (stranger ka2/yaml-doublequoted) is a notice beside `errors`, not an error."""
+    from graders.report import render_feedback
+    from graders.report.dashboard import problem_count
+    from graders.report.terminal import render_terminal
+    results = class_results()
+    clean = next(r for r in results if not r.get("errors") and problem_count(r) == 0)
+    clean["notices"] = ["answers.yaml, line 3: \\frac was read as LaTeX instead."]
+    assert problem_count(clean) == 0
+    assert summarise_class(results, assignment="kernel_attention")["with_errors"] == 3
+    row = next(r for r in csv.DictReader(io.StringIO(gradebook_csv(results))) if r["submission"] == clean["submission"])
+    assert row["errors"] == "0"
+    assert "note: answers.yaml, line 3" in render_terminal(clean)
+    assert "read as LaTeX instead" in render_feedback(clean) and "Notes on your files" in render_feedback(clean)
