@@ -138,6 +138,9 @@ def _verdict_for_failed_call(call: Call, outcome: Outcome) -> Verdict:
     where = f"Calling {describe_call(call)}"
     if outcome.status is Status.TIMEOUT:
         return Verdict(Status.TIMEOUT, 0.0, f"{where} {outcome.error}; look for an endless loop or far too much work.")
+    if outcome.status is Status.FAILED:                             # no gradient: a wrong result, not a crash
+        return Verdict(Status.FAILED, 0.0, f"{where}: the result carries no gradient. {outcome.error}",
+                       note="no-gradient")
     return Verdict(outcome.status, 0.0, f"{where} failed:\n{outcome.error}")
 
 

@@ -117,7 +117,8 @@ class Call:
 @dataclass(frozen=True)
 class Outcome:
     """What came back from one Call, decoded strictly. Exactly one of value/error is meaningful."""
-    status: Status                           # PASSED here means "returned"; ERROR, TIMEOUT, MISSING, INVALID
+    status: Status                           # PASSED here means "returned"; ERROR, TIMEOUT, MISSING, INVALID;
+                                             # FAILED: returned, but with no gradient where the call asked for one
     value: Any = None                        # numpy arrays, floats, ints, bools, str, lists, dicts
     error: str = ""                          # a message a student can act on
     cost: dict[str, float] = field(default_factory=dict)   # flops, elements, numpy_peak_bytes, seconds

@@ -17,7 +17,7 @@ try:
 except ImportError:                                  # inside the sandbox `wire` is a top-level module
     from wire import Named
 
-__all__ = ["resolve", "invoke", "argument_kind", "KINDS"]
+__all__ = ["resolve", "invoke", "argument_kind", "KINDS", "NoGradient"]
 
 
 # kind -> build(params) -> the object both sides use. Assignments declare their own kinds in graders/kinds/.
@@ -56,6 +56,11 @@ def resolve(value: Any) -> Any:
     return value
 
 
+class NoGradient(Exception):
+    """A gradient call returned something autograd cannot flow back through: the student's result is wrong, not a
+    crash. The sandbox reports it as its own status ("no-gradient"); the grader's check decides what it costs."""
+
+
 def _reports(argument: Any) -> bool:
     """An argument built from a kind that can tell what the student's code did to it (a probe model)."""
     return not isinstance(argument, torch.Tensor) and callable(getattr(argument, "grader_report", None))
@@ -75,9 +80,11 @@ def invoke(function, args, kwargs, grad_wrt: int | None = None, cotangent: Any =
     output = function(*args, **kwargs)
     first = output[0] if isinstance(output, (tuple, list)) else output
     if not isinstance(first, torch.Tensor) or not first.requires_grad:
-        raise TypeError(f"{getattr(function, '__name__', 'the function')} must return a torch tensor computed from its "
-                        f"input with torch operations, so that gradients can flow; it returned {type(first).__name__}"
-                        f"{'' if not isinstance(first, torch.Tensor) else ' with no autograd graph'}")
+        name = getattr(function, "__name__", "the function")
+        what = "a tensor with no autograd graph" if isinstance(first, torch.Tensor) else type(first).__name__
+        raise NoGradient(f"{name} returned {what}, so no gradient can flow back to its input. Was the result built "
+                         "with math.sqrt, .item(), float(...), numpy, or torch.tensor(...) of Python numbers? Compute it "
+                         "from the input tensor with torch operations throughout.")
     weight = torch.ones_like(first) if cotangent is None else resolve(cotangent).to(first.dtype)
     (gradient,) = torch.autograd.grad((first * weight).sum(), x, allow_unused=True)
     return output, (torch.zeros_like(x) if gradient is None else gradient)

@@ -311,7 +311,7 @@ def _call_message(call: Call, limits: Limits) -> dict:
 _SUBMISSION_ERRORS = {"import-error": "import-crash", "import-timeout": "import-timeout",
                       "worker-error": "worker-error", "sandbox-lost": "killed", "time-budget": "time-budget"}
 _CALL_STATUS = {"returned": Status.PASSED, "error": Status.ERROR, "missing": Status.MISSING,
-                "timeout": Status.TIMEOUT, "crashed": Status.ERROR}
+                "timeout": Status.TIMEOUT, "crashed": Status.ERROR, "no-gradient": Status.FAILED}
 
 
 def _collect(replies: list[dict], calls: Sequence[Call], done: dict) -> RunResult:

@@ -14,7 +14,7 @@ import torch
 
 import measure
 import wire
-from named import invoke
+from named import NoGradient, invoke
 
 __all__ = ["run_worker", "frame", "LIMITS"]
 
@@ -103,6 +103,8 @@ def _run_call(module, call, root):
     try:
         value, cost = measure.measure(run, call, root) if call.get("measure_cost") else (run(), {})
         cost["seconds"] = time.perf_counter() - start
+    except NoGradient as error:                     # a result without a gradient: wrong, not a crash
+        return {"status": "no-gradient", "error": str(error)[:1000], "seconds": time.perf_counter() - start}
     except BaseException as error:                  # noqa: B902 - SystemExit included: it is the student's
         return {"status": "error", "error": _student_traceback(error, root),
                 "seconds": time.perf_counter() - start, "out_of_memory": isinstance(error, MemoryError)}

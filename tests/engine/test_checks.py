@@ -43,6 +43,7 @@ def test_a_mistake_must_match_on_every_call():
     (Outcome(Status.MISSING), Status.MISSING, "not defined"),
     (Outcome(Status.TIMEOUT, error="did not return within 10 s"), Status.TIMEOUT, "endless loop"),
     (Outcome(Status.ERROR, error="ValueError: shapes"), Status.ERROR, "ValueError"),
+    (Outcome(Status.FAILED, error="f returned a tensor with no autograd graph"), Status.FAILED, "carries no gradient"),
 ])
 def test_failed_calls_decide_before_the_judge(outcome, status, words):
     judge_called = []

@@ -19,6 +19,17 @@ def test_values_come_back_as_plain_arrays(sandbox):
     assert outcome.value.tolist() == [0.0, 2.0, 4.0]
 
 
+def test_a_result_with_no_gradient_is_its_own_status_not_an_error(sandbox):
+    """torch.tensor(...) of Python numbers (math.sqrt in loops) has no autograd graph: the sandbox says so as a
+    distinct status (FAILED with the reason), not as a crash (stranger tl/loops-mathsqrt)."""
+    source = ("import math, torch\ndef f(x): return torch.tensor([math.sqrt(float(v) ** 2) for v in x])\n"
+              "def g(x): return x * 2\n")
+    no_graph, fine = run(sandbox, source, Call("f", (np.arange(3.0),), grad_wrt=0),
+                         Call("g", (np.arange(3.0),), grad_wrt=0)).outcomes
+    assert no_graph.status is Status.FAILED and "no autograd graph" in no_graph.error and "math.sqrt" in no_graph.error
+    assert "Traceback" not in no_graph.error and fine.status is Status.PASSED
+
+
 def test_infinite_loop_costs_one_call_and_the_next_call_still_runs(sandbox):
     source = "def spin(x):\n    while True: pass\ndef f(x): return x\n"
     result = run(sandbox, source, Call("spin", (1,), timeout_s=0.5), Call("f", (5,)))

@@ -15,6 +15,7 @@ import torch
 
 from graders.checks import Check, call_reference, decide
 from graders.model import Outcome, Status, Verdict
+from graders.sandbox.named import NoGradient
 from graders.suite import Suite
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -41,6 +42,8 @@ def outcome(function: Callable | None, call) -> Outcome:
     np.random.seed(call.seed)
     try:
         return Outcome(Status.PASSED, value=plain(call_reference(function, call)))
+    except NoGradient as error:                                  # as the worker reports it: wrong, not a crash
+        return Outcome(Status.FAILED, error=str(error))
     except Exception as error:                                   # noqa: BLE001 - a submission's function may raise
         return Outcome(Status.ERROR, error=f"{type(error).__name__}: {error}")
     finally:

@@ -1,5 +1,7 @@
 """`pairwise_distances` checks on values made in this process: right forms pass, each mistake is named on the
 check that owns it and nowhere else."""
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -55,6 +57,18 @@ def test_sqrt_of_zero_loses_only_the_gradient_check_with_its_note():
     verdicts = statuses(pairwise_distances=wrong.pairwise_distances_sqrt_of_zero)
     only_failure(verdicts, GRADIENTS, "nan-gradient-sqrt-at-zero")
     assert "0 * inf = NaN" in verdicts[GRADIENTS.name].feedback
+
+
+def math_sqrt_loops(E, squared=False):
+    """Right values, built from Python floats: no autograd graph (stranger tl/loops-mathsqrt)."""
+    rows = [[sum((a - b) ** 2 for a, b in zip(E[i].tolist(), E[j].tolist())) for j in range(len(E))] for i in range(len(E))]
+    return torch.tensor([[d if squared else math.sqrt(d) for d in row] for row in rows], dtype=E.dtype)
+
+
+def test_distances_with_no_autograd_graph_fail_only_the_gradient_check_and_say_why():
+    verdicts = statuses(pairwise_distances=math_sqrt_loops)
+    only_failure(verdicts, GRADIENTS, "no-gradient")
+    assert "carries no gradient" in verdicts[GRADIENTS.name].feedback and "math.sqrt" in verdicts[GRADIENTS.name].feedback
 
 
 def test_unclamped_gram_form_loses_only_the_coincidence_check_with_its_note():

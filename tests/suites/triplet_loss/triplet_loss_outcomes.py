@@ -18,6 +18,7 @@ import torch
 
 from graders.checks import Check, call_reference, decide
 from graders.model import Outcome, Status, Verdict
+from graders.sandbox.named import NoGradient
 from graders.suite import load_suite
 from reference import triplet_loss as ref
 
@@ -52,6 +53,8 @@ def outcome(function: Callable | None, call) -> Outcome:
     torch.set_num_threads(1)
     try:
         return Outcome(Status.PASSED, value=plain(call_reference(function, call)))
+    except NoGradient as error:                                  # as the worker reports it: wrong, not a crash
+        return Outcome(Status.FAILED, error=str(error))
     except Exception as error:                                   # noqa: BLE001 - a student's function may raise
         return Outcome(Status.ERROR, error=f"{type(error).__name__}: {error}")
     finally:
