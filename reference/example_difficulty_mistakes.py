@@ -101,6 +101,15 @@ def knn_distance_weighted(train_feats, train_labels, test_feats, k=30):
     return votes.argmax(1)
 
 
+def knn_cosine_distance(train_feats, train_labels, test_feats, k=30):
+    """cdist(..., metric="cosine") or KNeighborsClassifier(metric="cosine"): neighbours by angle, not by Euclidean
+    distance (ties to the smallest label, as the spec says)."""
+    unit = torch.nn.functional.normalize
+    cosine = 1 - unit(test_feats.double(), dim=1) @ unit(train_feats.double(), dim=1).T
+    nearest = cosine.argsort(dim=1, stable=True)[:, :k]
+    return torch.nn.functional.one_hot(train_labels[nearest], int(train_labels.max()) + 1).sum(1).argmax(1)
+
+
 def knn_bincount_argmax(train_feats, train_labels, test_feats, k=30):
     """np.bincount(...).argmax() per row: argmax returns the first maximum, the smallest label. Right."""
     votes, _ = _votes(train_feats, train_labels, test_feats, k)
@@ -143,6 +152,9 @@ CONVENTIONS = (
     Convention("knn_predict", knn_distance_weighted, ("knn_predict",), "distance-weighted-vote",
                "The vote is uniform: each of the k neighbours counts once, whatever its distance.",
                "KNeighborsClassifier(weights='distance')"),
+    Convention("knn_predict", knn_cosine_distance, ("knn_predict",), "knn-not-euclidean",
+               "The spec's k-NN uses Euclidean distance between feature vectors; cosine distance picks other "
+               "neighbours.", "cdist(..., metric='cosine'), KNeighborsClassifier(metric='cosine')"),
     Convention("knn_predict", knn_bincount_argmax, ("knn_predict",), source="np.bincount(...).argmax()"),
     Convention("prediction_depth", depth_against_last_probe, ("prediction_depth",), "depth-against-last-probe",
                "Depth is measured against final_pred, the network's own prediction (Baldock et al.), which may "

@@ -8,6 +8,7 @@ are shown to the staff who grade the conceptual answers.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import numpy as np
 from reference import example_difficulty as ref
 from reference import example_difficulty_mistakes as wrong
 
-from ..checks import Mistake, call_reference, manual, matches_reference, returns, satisfies
+from ..checks import Check, Mistake, call_reference, describe_call, manual, matches_reference, returns, satisfies
 from ..compare import Tolerance, as_array, compare_arrays, describe
 from ..model import Call, Status, Verdict
 from ..suite import build_suite, read_manifest
@@ -198,6 +199,40 @@ KNN_MISTAKES = [
 ]
 KNN_MISTAKES += [Mistake(c.note, c.function, c.feedback) for c in wrong.CONVENTIONS  # the field's conventions
                  if c.replaces == "knn_predict" and c.note and c.function not in {m.expected for m in KNN_MISTAKES}]
+
+
+def tied_labels(train, labels, test, k: int) -> list[set[int]]:
+    """Per test point, the labels tied at the top of the vote of its k Euclidean nearest neighbours."""
+    order = np.argsort(((test[:, None, :] - train[None, :, :]) ** 2).sum(-1), axis=1, kind="stable")[:, :k]
+    votes = [np.bincount(labels[row], minlength=int(labels.max()) + 1) for row in order]
+    return [set(np.flatnonzero(v == v.max()).tolist()) for v in votes]
+
+
+def blaming_ties_only_for_ties(check: Check) -> Check:
+    """`check` (tie-breaking), except that a prediction outside the tied labels is not a tie-break: the student's
+    neighbours (or vote) differ, so the feedback says that and names the Euclidean distance, with no tie talk."""
+    tied = [tied_labels(*call.args, call.kwargs["k"]) for call in check.calls]
+
+    def judge(values, *support) -> Verdict:
+        verdict = check.judge(values, *support)
+        if verdict.status is not Status.FAILED or verdict.note:
+            return verdict
+        for call, got, ties in zip(check.calls, values, tied):
+            got = as_array(got)
+            if got is None or got.shape != (len(ties),):
+                continue
+            outside = [i for i, (g, t) in enumerate(zip(got.tolist(), ties)) if g not in t]
+            if outside:
+                i = outside[0]
+                return Verdict.failed(
+                    f"Not a tie-break problem: on {describe_call(call)}, test point {i} gets label {got[i]}, which "
+                    f"is not among the labels tied in the vote of its k nearest neighbours by Euclidean distance "
+                    f"({sorted(ties[i])}). Check which neighbours you take: the spec's k-NN uses Euclidean "
+                    f"distance and exactly k neighbours.", note="neighbours-differ", **verdict.evidence)
+        return verdict
+    return dataclasses.replace(check, judge=judge)
+
+
 knn_checks = [
     returns("matches scikit-learn's KNeighborsClassifier on clustered data", 1.5,
             [Call("knn_predict", clusters(11, 300, 60, 4, 5), {"k": 30}),
@@ -205,10 +240,11 @@ knn_checks = [
             ref.knn_predict, what="the predicted labels", mistakes=KNN_MISTAKES),
     returns("votes among exactly k neighbours", 0.5, [Call("knn_predict", one_more_neighbour(), {"k": 3})],
             ref.knn_predict, what="the predicted labels", mistakes=KNN_MISTAKES),
-    returns("breaks a tied vote (even k) towards the smallest label", 1.0,
-            [Call("knn_predict", tied_votes(3, 1), {"k": 4}), Call("knn_predict", tied_votes(1, 3), {"k": 4}),
-             Call("knn_predict", tied_three_ways(), {"k": 6})],
-            ref.knn_predict, what="the predicted labels", mistakes=KNN_MISTAKES),
+    blaming_ties_only_for_ties(returns(
+        "breaks a tied vote (even k) towards the smallest label", 1.0,
+        [Call("knn_predict", tied_votes(3, 1), {"k": 4}), Call("knn_predict", tied_votes(1, 3), {"k": 4}),
+         Call("knn_predict", tied_three_ways(), {"k": 6})],
+        ref.knn_predict, what="the predicted labels", mistakes=KNN_MISTAKES)),
 ]
 
 

@@ -50,6 +50,9 @@ def test_right_variants_get_full_marks(functions):
     ("knn_predict", wrong.knn_ties_to_largest_label,
      {("knn_predict", "matches scikit-learn's KNeighborsClassifier on clustered data"): "vote-tie-to-largest-label",
       ("knn_predict", "breaks a tied vote (even k) towards the smallest label"): "vote-tie-to-largest-label"}),
+    ("knn_predict", wrong.knn_cosine_distance,
+     {("knn_predict", "matches scikit-learn's KNeighborsClassifier on clustered data"): "knn-not-euclidean",
+      ("knn_predict", "breaks a tied vote (even k) towards the smallest label"): "knn-not-euclidean"}),
     ("prediction_depth", wrong.depth_against_last_probe,
      {("prediction_depth", "matches the definition on random probe predictions"): "depth-against-last-probe",
       ("prediction_depth", "gets the edge cases: all agree (0), last disagrees (P), flip-flops"): "depth-against-last-probe"}),
@@ -58,6 +61,26 @@ def test_right_variants_get_full_marks(functions):
 ], ids=lambda v: v if isinstance(v, str) else "")
 def test_each_mistake_loses_on_its_own_checks_with_its_note(name, function, expected):
     assert lost(**{name: function}) == expected
+
+
+def farthest_knn(train_feats, train_labels, test_feats, k=30):
+    """Votes among the k farthest points, not catalogued: its tie-check failures are not tie-breaks."""
+    nearest = torch.cdist(test_feats.double(), train_feats.double()).argsort(dim=1, descending=True)[:, :k]
+    return torch.nn.functional.one_hot(train_labels[nearest], int(train_labels.max()) + 1).sum(1).argmax(1)
+
+
+def test_the_tie_check_does_not_blame_tie_breaking_when_the_neighbours_differ():
+    verdict = lost(knn_predict=farthest_knn)
+    assert verdict[("knn_predict", "breaks a tied vote (even k) towards the smallest label")] == "neighbours-differ"
+    results = grade_questions(SUITE, {**REFERENCE, "knn_predict": farthest_knn})
+    feedback = results["knn_predict"]["breaks a tied vote (even k) towards the smallest label"].feedback
+    assert "Not a tie-break problem" in feedback and "Euclidean" in feedback
+
+
+def test_a_wrong_tie_break_is_still_named_as_one():
+    """The wrapper leaves a prediction among the tied labels to the tie-break notes."""
+    assert lost(knn_predict=wrong.knn_ties_to_nearest_label)[
+        ("knn_predict", "breaks a tied vote (even k) towards the smallest label")] == "vote-tie-to-nearest-label"
 
 
 def test_the_mode_check_does_not_charge_an_overwritten_probe_again():
