@@ -79,7 +79,7 @@ def cmd_check(args) -> int:
             raise UsageError(warm["usage_error"])
         sys.stdout.write(warm["output"])
         return 0
-    from .grade import grade_submission
+    from .grade import grade_submission, hidden_points
     from .report import render_terminal, result_to_json
     from .sandbox import Sandbox
     suite = _suite(args.assignment)
@@ -93,7 +93,8 @@ def cmd_check(args) -> int:
         json.dump(result_to_json(result), sys.stdout, indent=1, ensure_ascii=False)
         sys.stdout.write("\n")
         return 0
-    sys.stdout.write(render_terminal(result_to_json(result), color=sys.stdout.isatty()))
+    sys.stdout.write(render_terminal(result_to_json(result), color=sys.stdout.isatty(),
+                                     hidden_points=hidden_points(suite, args.question)))
     return 0
 
 

@@ -14,12 +14,18 @@ from .score import answer_shown, score_check, score_question, submission_result
 from .suite import Suite
 from .written import attach_source
 
-__all__ = ["grade_submission"]
+__all__ = ["grade_submission", "hidden_points"]
 
 
 def _selected(suite: Suite, public_only: bool, question: str | None) -> list[tuple[Any, list[Check]]]:
     return [(q, [c for c in q.checks if c.visibility == "visible" or not public_only])
             for q in suite.questions if question in (None, q.id)]
+
+
+def hidden_points(suite: Suite, question: str | None = None) -> float:
+    """What a self-check leaves out: the points of the hidden checks (of one question, if asked)."""
+    return round(sum(c.points for q, checks in _selected(suite, False, question) for c in checks
+                     if c.visibility != "visible"), 6)
 
 
 def _run(submission: Submission, calls: list, sandbox: Sandbox) -> tuple[RunResult, dict | None]:
@@ -75,7 +81,7 @@ def grade_submission(suite: Suite, submission: Submission, sandbox: Sandbox, *, 
             outcomes, offset = run.outcomes[offset:offset + used], offset + used
             verdict = attach_source(check.reads_answer, _judge(check, outcomes, answers, faults), submission.written)
             results.append(score_check(check, verdict))
-        questions.append(score_question(q, results, answer_shown(q, answers)))
+        questions.append(score_question(q, results, answer_shown(q, answers), public_only=public_only))
     return submission_result(suite, submission.id, questions,
                              errors=tuple(_submission_errors(suite, submission, run) + faults),
                              elapsed_s=round(time.perf_counter() - start, 4), student_s=round(run.student_s, 4),

@@ -16,11 +16,14 @@ def score_check(check: Check, verdict: Verdict) -> CheckResult:
                        verdict.note, verdict.evidence)
 
 
-def score_question(question: Question, checks: Sequence[CheckResult], answer: Any = None) -> QuestionResult:
-    """A question's score is the sum of its checks; None while any check waits for a person."""
+def score_question(question: Question, checks: Sequence[CheckResult], answer: Any = None, *,
+                   public_only: bool = False) -> QuestionResult:
+    """A question's score is the sum of its checks; None while any check waits for a person. A self-check
+    (`public_only`) is out of the public checks' points: hidden ones are not there to be earned."""
     pending = any(c.score is None for c in checks)
     score = None if pending else round(sum(c.score for c in checks), 6)
-    return QuestionResult(question.id, question.title, question.kind, score, question.points, question.manual,
+    maximum = round(sum(c.max_score for c in checks), 6) if public_only else question.points
+    return QuestionResult(question.id, question.title, question.kind, score, maximum, question.manual,
                           tuple(checks), answer, question.prompt)
 
 

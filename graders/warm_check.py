@@ -121,7 +121,7 @@ def check_warm(assignment: str, path: Path, question: str | None, as_json: bool,
 # ------------------------------------------------------------------------------------------------ server
 def _check(request: dict, sandbox) -> dict:
     from .cli import UsageError, _submissions, _suite
-    from .grade import grade_submission
+    from .grade import grade_submission, hidden_points
     from .report import render_terminal, result_to_json
     try:
         suite = _suite(request["assignment"])
@@ -135,7 +135,8 @@ def _check(request: dict, sandbox) -> dict:
                                              question=request.get("question")))
     if request.get("json"):
         return {"output": json.dumps(result, indent=1, ensure_ascii=False) + "\n"}
-    return {"output": render_terminal(result, color=bool(request.get("color")))}
+    return {"output": render_terminal(result, color=bool(request.get("color")),
+                                      hidden_points=hidden_points(suite, request.get("question")))}
 
 
 def _same_user(connection: socket.socket) -> bool:

@@ -13,9 +13,12 @@ def _score(value, maximum) -> str:
     return f"{'-' if value is None else f'{value:g}'}/{maximum:g}"
 
 
-def render_terminal(result: dict, *, color: bool = False) -> str:
+def render_terminal(result: dict, *, color: bool = False, hidden_points: float = 0.0) -> str:
+    """`result` is a self-check's: its maxima are the public checks' points; `hidden_points` are the rest."""
+    hidden = f"+{hidden_points:g} points in hidden checks, graded after the deadline" if hidden_points else \
+        "no hidden checks"
     lines = [f"{result['assignment']} / {result['submission']}: {_score(result['score'], result['max_score'])} "
-             "(public checks only; hidden checks run after the deadline)"]
+             f"(public checks only; {hidden})"]
     for error in result["errors"]:
         lines.append(f"  problem ({error['kind']}):")
         lines += [f"    {line}" for line in error["message"].splitlines()[-12:]]

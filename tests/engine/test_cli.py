@@ -50,6 +50,19 @@ def test_check_runs_public_checks_of_one_question_and_exits_zero(tmp_path):
     assert "public checks only" in done.stdout and "1/sqrt(D)" in done.stdout and "random_features" not in done.stdout
 
 
+def test_check_is_out_of_the_public_points_and_says_what_the_hidden_checks_hold():
+    """A self-check with every public check passed is full marks of what it ran; hidden points are said apart
+    (stranger tl/loops-mathsqrt: "triplet_mask 1.25/2" with every listed check [ok])."""
+    folder = str(ROOT / "examples" / "triplet_loss" / "reference")
+    shown = autograde("check", "triplet_loss", folder, "-q", "triplet_mask")
+    assert shown.returncode == 0
+    assert "triplet_mask  1.25/1.25" in shown.stdout and "+0.75 points in hidden checks" in shown.stdout
+    result = json.loads(autograde("check", "triplet_loss", folder, "-q", "triplet_mask", "--json").stdout)
+    (question,) = result["questions"]
+    assert question["max_score"] == sum(c["max_score"] for c in question["checks"]) == 1.25
+    assert result["max_score"] == result["score"] == 1.25
+
+
 @pytest.mark.parametrize("command", ["grade", "check", "list", "demo", "merge", "report", "prepare", "export", "new"])
 def test_every_command_has_help(command):
     done = autograde(command, "--help")
