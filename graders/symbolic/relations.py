@@ -2,7 +2,8 @@
 
 Two conditions are the same when they agree on about 2000 seeded random points of the declared domain.
 A boundary has measure zero, so `<` and `<=` on the same boundary agree (a documented, deliberate choice); a
-suite that grades one boundary evaluates `holds` on points of it (triplet_loss: `strict_lower_bound`).
+suite that grades one boundary evaluates `holds` on points of it (e.g. a strict lower bound, checked where the
+two sides are equal).
 When they disagree, the verdict says whether the answer is too strict or too permissive and shows one
 point where it goes wrong, never the reference condition.
 """
