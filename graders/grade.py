@@ -1,6 +1,7 @@
 """One submission through the pipeline: load -> sandbox -> plain data -> trusted checks -> score."""
 from __future__ import annotations
 
+import dataclasses
 import time
 import traceback
 from typing import Any, Mapping
@@ -28,23 +29,33 @@ def hidden_points(suite: Suite, question: str | None = None) -> float:
                      if c.visibility != "visible"), 6)
 
 
-def _run(submission: Submission, calls: list, sandbox: Sandbox) -> tuple[RunResult, dict | None]:
+def _run(submission: Submission, calls: list, sandbox: Sandbox,
+         preload: tuple[str, ...] = ()) -> tuple[RunResult, dict | None]:
     """Run the calls. A notebook runs in full first; if that exceeds the import budget (training a model at top
     level, say), it is graded again from its definitions only, and the result says so, naming the cell that was
     still running (`slow_cell`: {"cell", "first_line"})."""
     if submission.code_file is None:
         missing = Outcome(Status.MISSING, error="no code file")
         return RunResult(tuple(missing for _ in calls), None, (), "", "", 0.0), None
-    run = sandbox.run(submission, calls, submission.code_file)
+    run = sandbox.run(submission, calls, submission.code_file, preload=preload)
     if not submission.code_file.endswith(".ipynb"):
         return run, None
     if not any(e.kind == "import-timeout" for e in run.errors):
         return run, {"mode": "full", "cells": list(run.cells or ()), "why": "all code cells ran in order"}
     slow = named_cell(submission.files[submission.code_file], run.slow_cell) if run.slow_cell else None
-    run = sandbox.run(submission, calls, submission.code_file, notebook_mode="definitions")
+    full_peak = run.peak_memory_mib
+    run = sandbox.run(submission, calls, submission.code_file, notebook_mode="definitions", preload=preload)
+    run = dataclasses.replace(run, peak_memory_mib=max((p for p in (full_peak, run.peak_memory_mib) if p is not None),
+                                                       default=None))
     why = (f"running every cell took longer than {sandbox.limits.import_timeout_s:g} s, so only imports, "
            "functions, classes and constants were run")
     return run, {"mode": "definitions", "cells": list(run.cells or ()), "why": why, "slow_cell": slow}
+
+
+def _distinct(calls: list) -> list:
+    """Each call once: checks that share a Call object (one input, several properties of the answer) share
+    its outcome, so the student's function runs once for all of them."""
+    return list({id(call): call for call in calls}.values())
 
 
 def _submission_errors(suite: Suite, submission: Submission, run: RunResult) -> list[SubmissionError]:
@@ -68,23 +79,23 @@ def grade_submission(suite: Suite, submission: Submission, sandbox: Sandbox, *, 
                      question: str | None = None) -> SubmissionResult:
     start = time.perf_counter()
     selected = _selected(suite, public_only, question)
-    calls = with_limits(suite.assignment, [call for _, checks in selected for check in checks
-                                           for call in check.calls + check.support_calls])
-    run, notebook = _run(submission, calls, sandbox)
+    calls = _distinct([call for _, checks in selected for check in checks for call in check.calls + check.support_calls])
+    run, notebook = _run(submission, with_limits(suite.assignment, calls), sandbox, suite.preload)
+    outcome_of = dict(zip(map(id, calls), run.outcomes))
     answers = {**(run.answers or {}), **submission.answers}        # answers.yaml wins over ANSWERS in code
     faults: list[SubmissionError] = []
-    questions, offset = [], 0
+    questions = []
     for q, checks in selected:
         results = []
         for check in checks:
-            used = len(check.calls) + len(check.support_calls)
-            outcomes, offset = run.outcomes[offset:offset + used], offset + used
+            outcomes = tuple(outcome_of[id(call)] for call in check.calls + check.support_calls)
             verdict = attach_source(check.reads_answer, _judge(check, outcomes, answers, faults), submission.written)
             results.append(score_check(check, verdict))
         questions.append(score_question(q, results, answer_shown(q, answers), public_only=public_only))
     return submission_result(suite, submission.id, questions,
                              errors=tuple(_submission_errors(suite, submission, run) + faults),
                              elapsed_s=round(time.perf_counter() - start, 4), student_s=round(run.student_s, 4),
+                             peak_memory_mib=run.peak_memory_mib,
                              stdout=run.stdout, stderr=run.stderr, sandbox_layers=sandbox.layers, notebook=notebook,
                              students=submission.students, submitted_at=submission.submitted_at,
                              notices=submission.notices)

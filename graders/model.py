@@ -171,6 +171,7 @@ class SubmissionResult:
     errors: tuple[SubmissionError, ...]
     elapsed_s: float
     student_s: float = 0.0                   # time spent inside student code
+    peak_memory_mib: float | None = None     # the sandbox slot's peak memory while it ran (None: not measured)
     stdout: str = ""
     stderr: str = ""
     sandbox_layers: tuple[str, ...] = ()

@@ -58,6 +58,7 @@ class Suite:
     title: str
     code_file: str
     questions: tuple[Question, ...]
+    preload: tuple[str, ...] = ()            # modules most submissions import (the starter's), loaded once per slot
 
     @property
     def max_score(self) -> float:
@@ -77,7 +78,7 @@ def read_manifest(assignment: str) -> dict:
     return yaml.safe_load(path.read_text())
 
 
-def build_suite(assignment: str, checks: Mapping[str, Sequence[Check]]) -> Suite:
+def build_suite(assignment: str, checks: Mapping[str, Sequence[Check]], *, preload: Sequence[str] = ()) -> Suite:
     manifest = read_manifest(assignment)
     listed = [q["id"] for q in manifest["questions"]]
     if sorted(listed) != sorted(checks):
@@ -93,7 +94,7 @@ def build_suite(assignment: str, checks: Mapping[str, Sequence[Check]]) -> Suite
             raise SuiteError(f"{assignment}.{entry['id']}: checks add up to {total}, the manifest says {entry['points']}")
         questions.append(Question(entry["id"], entry["title"], entry["kind"], float(entry["points"]), own,
                                   entry.get("prompt")))
-    return Suite(assignment, manifest["title"], manifest["code_file"], tuple(questions))
+    return Suite(assignment, manifest["title"], manifest["code_file"], tuple(questions), tuple(preload))
 
 
 def load_suite(assignment: str) -> Suite:

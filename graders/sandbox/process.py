@@ -19,6 +19,7 @@ import signal
 import subprocess
 import tempfile
 import time
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -36,6 +37,7 @@ _KINDS = Path(__file__).resolve().parents[1] / "kinds"           # assignments' 
 _CHILD_FILES = (*(Path(__file__).with_name(f) for f in ("child.py", "worker.py", "named.py", "notebook.py", "measure.py")), Path(wire.__file__))
 START_TIMEOUT_S = 60.0
 PIPE_BYTES = 1 << 20
+COST_COUNTERS = "cost counters"          # preloaded like a module: the counters' first use imports ~800 modules
 LEFTOVER_BYTES = 128 * 2**20             # memory still charged to the slot after a submission: restart it
 DRAIN_S = 5.0                            # the kernel frees a dead IPC namespace's memory over a second or two
 
@@ -60,6 +62,7 @@ class RunResult:
     student_s: float
     cells: tuple[dict, ...] | None = None        # a notebook's per-cell report: {"cell", "status", "error"}
     slow_cell: int | None = None                 # a notebook's code cell still running when the import budget ran out
+    peak_memory_mib: float | None = None         # the slot's peak while it ran (cgroup), the zygote included
 
 
 class _Cgroups:
@@ -93,6 +96,16 @@ class _Cgroups:
             return 0
         stats = dict(line.split() for line in (path / "memory.stat").read_text().splitlines())
         return int(stats.get("total_rss", 0)) + int(stats.get("total_shmem", 0))
+
+    def reset_peak(self) -> None:
+        path = self.paths.get("memory")
+        if path:
+            (path / "memory.max_usage_in_bytes").write_text("0")
+
+    def peak(self) -> int | None:
+        """The most memory charged to the slot (zygote, workers, their files) since `reset_peak`."""
+        path = self.paths.get("memory")
+        return int((path / "memory.max_usage_in_bytes").read_text()) if path else None
 
     def processes(self) -> int:
         path = self.paths.get("pids")
@@ -154,6 +167,7 @@ class Sandbox:
         self._process: subprocess.Popen | None = None
         self._buffer = bytearray()
         self._baseline = (0, 0)
+        self._preloaded: set[str] = set()
 
     # -------------------------------------------------------------------------------- zygote life cycle
     def _start(self) -> None:
@@ -179,6 +193,21 @@ class Sandbox:
         started = self._read(time.monotonic() + START_TIMEOUT_S, 2**20)
         if started.get("event") != "started":
             raise RuntimeError(f"the sandbox did not start: {started}")
+        self._baseline = (self._cgroups.charged(), self._cgroups.processes())
+        self._preloaded = set()
+
+    def _preload(self, modules: Sequence[str], cost_counters: bool) -> None:
+        """Have the zygote import what this assignment's submissions import (and warm the cost counters when a
+        call counts work) once, before any worker forks: each submission then forks with them loaded instead
+        of paying the import itself. A module that fails to import is left to the submissions."""
+        wanted = [*modules, *([COST_COUNTERS] if cost_counters else [])]
+        missing = [m for m in wanted if m not in self._preloaded]
+        if not missing:
+            return
+        wire.write_frame(self._process.stdin, {"preload": missing})
+        if self._read(time.monotonic() + START_TIMEOUT_S, 2**20).get("event") != "preloaded":
+            raise RuntimeError("the sandbox did not preload")
+        self._preloaded.update(missing)
         self._baseline = (self._cgroups.charged(), self._cgroups.processes())
 
     def _stop(self) -> None:
@@ -240,21 +269,25 @@ class Sandbox:
 
     # -------------------------------------------------------------------------------- one submission
     def run(self, submission: Submission, calls: Sequence[Call], module: str | None, *,
-            notebook_mode: str = "full") -> RunResult:
+            notebook_mode: str = "full", preload: Sequence[str] = ()) -> RunResult:
         """Import `module` (a file of the submission) in a fresh worker and run `calls`. Never raises for
         anything the student's code does. A notebook's second run (definitions only) has what is left of the
-        time budget after the full run's import budget."""
+        time budget after the full run's import budget. `preload`: modules the zygote imports first (once)."""
         if self._process is None or self._process.poll() is not None:
             self._start()
+        self._preload(preload, any(c.measure_cost for c in calls))
         budget = self.limits.submission_s - (self.limits.import_timeout_s if notebook_mode == "definitions" else 0)
         request = {"files": {name: np.frombuffer(content, dtype=np.uint8) for name, content in submission.files.items()},
                    "module": module, "notebook_mode": notebook_mode, "budget_s": budget,
                    "limits": self.limits.for_worker(self._uid),
                    "calls": [_call_message(c, self.limits) for c in calls]}
+        self._cgroups.reset_peak()
         replies, done = self._exchange(request, budget)
+        peak = self._cgroups.peak()
         if not self._slot_is_clear(done):
             self._restart()                             # the next student gets a fresh zygote
-        return _collect(replies, calls, done)
+        result = _collect(replies, calls, done)
+        return result if peak is None else dataclasses.replace(result, peak_memory_mib=round(peak / 2**20, 1))
 
     def _restart(self) -> None:
         """Replace the zygote now, so the submission that left the slot dirty pays for it, not the next one."""
