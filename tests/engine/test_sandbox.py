@@ -255,3 +255,27 @@ def test_only_the_allow_list_is_visible_not_the_class_folder_nor_a_staff_copy(sa
               "'/usr/share')] + [b'bind' not in open('/proc/1/cmdline', 'rb').read()]\n"
               % (str(tmp_path / "classmate" / "kernel_attention.py"), str(tmp_path)))
     assert run(sandbox, source, Call("f", (1,))).outcomes[0].value == [False] * 6 + [True]
+
+
+def test_preloaded_modules_are_loaded_once_before_any_student_and_keep_the_slot(sandbox):
+    """A suite's preload is imported by the zygote (a worker forks with it loaded); one that fails to import is
+    left to the submissions; neither makes the slot look dirty (the zygote is not replaced)."""
+    source = "import sys\ndef f():\n    return 'tabnanny' in sys.modules\n"
+    zygote = None
+    for _ in range(2):
+        result = sandbox.run(code_submission(source), [Call("f")], "kernel_attention.py",
+                             preload=["tabnanny", "no_such_module_for_preload"])
+        assert result.outcomes[0].value is True and not result.errors
+        zygote = zygote or sandbox._process.pid
+        assert sandbox._process.pid == zygote
+    without = run(sandbox, source, Call("f"))                    # what is loaded stays loaded for the slot
+    assert without.outcomes[0].value is True
+
+
+def test_each_submission_reports_the_slots_peak_memory(sandbox):
+    if "cgroup-memory" not in available_layers():
+        pytest.skip("no memory cgroup here")
+    small = run(sandbox, "def f():\n    return 1\n", Call("f"))
+    large = run(sandbox, "import numpy as np\ndef f():\n    a = np.ones(300 * 2**20 // 8)\n    return float(a.sum())\n",
+                Call("f"))
+    assert small.peak_memory_mib is not None and large.peak_memory_mib > small.peak_memory_mib + 250

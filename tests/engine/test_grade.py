@@ -1,0 +1,29 @@
+"""grade_submission: the calls a suite's checks need, run in the sandbox, each outcome to its checks."""
+from graders.checks import satisfies
+from graders.grade import grade_submission
+from graders.model import Call, Verdict
+from graders.suite import Question, Suite
+
+from support import code_submission
+
+COUNTING = "_calls = []\ndef f(x):\n    _calls.append(x)\n    return len(_calls)\n"
+
+
+def _suite(*checks) -> Suite:
+    question = Question("q", "Q", "code", sum(c.points for c in checks), tuple(checks))
+    return Suite("kernel_attention", "test", "kernel_attention.py", (question,))
+
+
+def _seen(into: list):
+    def judge(values):
+        into.append(values[0])
+        return Verdict.passed()
+    return judge
+
+
+def test_checks_sharing_a_call_share_one_run_and_equal_calls_still_run_each(sandbox):
+    shared, seen = Call("f", (1,)), []
+    suite = _suite(satisfies("a", 1.0, [shared], _seen(seen)), satisfies("b", 1.0, [shared], _seen(seen)),
+                   satisfies("c", 1.0, [Call("f", (1,))], _seen(seen)))
+    result = grade_submission(suite, code_submission(COUNTING), sandbox)
+    assert result.score == 3.0 and seen == [1, 1, 2]       # the shared call ran once; an equal one on its own
