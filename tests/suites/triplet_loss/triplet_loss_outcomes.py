@@ -10,17 +10,14 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 from unittest import mock
-
-import numpy as np
-import torch
 
 from graders.checks import Check, call_reference, decide
 from graders.model import Outcome, Status, Verdict
-from graders.sandbox.named import NoGradient
 from graders.suite import load_suite
 from reference import triplet_loss as ref
+from suites.inprocess import outcome, plain
 
 SUITE = load_suite("triplet_loss")
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "triplet_loss"
@@ -32,33 +29,6 @@ def check(question: str, words: str) -> Check:
     """The check of `question` whose name contains `words`."""
     (found,) = [c for c in SUITE.question(question).checks if words in c.name]
     return found
-
-
-def plain(value: Any) -> Any:
-    """What the wire would deliver: arrays, Python numbers, tuples and lists."""
-    if isinstance(value, torch.Tensor):
-        return value.detach().numpy().copy()
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, (tuple, list)):
-        return type(value)(plain(v) for v in value)
-    return value
-
-
-def outcome(function: Callable | None, call) -> Outcome:
-    """As the sandbox runs it: one torch thread (the rounding of a Gram-matrix form depends on it)."""
-    if function is None:
-        return Outcome(Status.MISSING, error=f"no function named {call.function}")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        return Outcome(Status.PASSED, value=plain(call_reference(function, call)))
-    except NoGradient as error:                                  # as the worker reports it: wrong, not a crash
-        return Outcome(Status.FAILED, error=str(error))
-    except Exception as error:                                   # noqa: BLE001 - a student's function may raise
-        return Outcome(Status.ERROR, error=f"{type(error).__name__}: {error}")
-    finally:
-        torch.set_num_threads(threads)
 
 
 def grade_check(check: Check, **functions: Callable) -> Verdict:
