@@ -165,6 +165,30 @@ def load_average() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
+def summary(r: dict, kinds: dict[str, str]) -> dict:
+    """One row of the table from one graded class."""
+    elapsed = [t for n, t in r["elapsed"].items() if n not in r["firsts"]]
+    broken = {kinds[n]: r["elapsed"][n] for n in r["elapsed"] if kinds[n] in ("hangs", "memory")}
+    return {"wall": r["wall"], "rate": r["n"] / r["wall"], "median": statistics.median(elapsed),
+            "p95": percentile(elapsed, 0.95), "max": max(elapsed),
+            "start": statistics.median(r["elapsed"][n] for n in r["firsts"]),
+            "student": sum(r["student"].values()) / max(sum(elapsed), 1e-9),
+            "memory_mib": max(m for n, m in r["memory"].items() if kinds[n] != "memory"),
+            "hangs": broken.get("hangs", float("nan")), "hog": broken.get("memory", float("nan"))}
+
+
+def table(rows: list[tuple[str, int, dict, float | None]]) -> str:
+    """The rows as BENCHMARKS.md's table: (assignment, jobs, summary, otter run's median or None)."""
+    lines = ["| assignment | --jobs | wall | submissions/s | median | p95 | in student code | peak memory per slot "
+             "| hangs | memory hog | `otter run` median | ratio |", "|" + "---|" * 12]
+    for assignment, jobs, s, otter in rows:
+        ratio = f"{otter / s['median']:.0f}x" if otter else ""
+        lines.append(f"| {assignment} | {jobs} | {s['wall']:.1f} s | {s['rate']:.2f} | {s['median']:.3f} s | "
+                     f"{s['p95']:.2f} s | {100 * s['student']:.0f}% | {s['memory_mib']:.0f} MiB | {s['hangs']:.1f} s | "
+                     f"{s['hog']:.1f} s | {f'{otter:.2f} s' if otter else ''} | {ratio} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=100, help="submissions per assignment")
@@ -173,7 +197,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, nargs="+", default=[2, 1])
     args = parser.parse_args()
     print(f"{time.strftime('%Y-%m-%d %H:%M %Z')}, {os.cpu_count()} cores, load average {load_average()}\n")
-    totals = {jobs: 0.0 for jobs in args.jobs}
+    totals, rows = {jobs: 0.0 for jobs in args.jobs}, []
     for assignment in [args.assignment] if args.assignment else ASSIGNMENTS:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp) / assignment
@@ -181,30 +205,24 @@ def main() -> None:
             kinds = build_class(assignment, args.size, folder)
             counts = {k: list(kinds.values()).count(k) for k in ("right", "wrong", "notebook", "hangs", "memory")}
             print(f"{assignment}: {len(kinds)} submissions " + ", ".join(f"{n} {k}" for k, n in counts.items()))
-            per_sub = {}
+            done = []
             for jobs in args.jobs:
-                r = grade(assignment, folder, jobs)
-                totals[jobs] += r["wall"]
-                elapsed = [t for n, t in r["elapsed"].items() if n not in r["firsts"]]
-                start_up = statistics.median(r["elapsed"][n] for n in r["firsts"])
-                share = sum(r["student"].values()) / max(sum(elapsed), 1e-9)
-                broken = {kinds[n]: r["elapsed"][n] for n in r["elapsed"] if kinds[n] in ("hangs", "memory")}
-                realistic_peak = max(m for n, m in r["memory"].items() if kinds[n] != "memory")
-                per_sub[jobs] = statistics.median(elapsed)
-                print(f"  --jobs {jobs}: {r['wall']:6.1f} s wall, {r['n'] / r['wall']:5.2f} submissions/s; per "
-                      f"submission median {statistics.median(elapsed):.3f} s, p95 {percentile(elapsed, 0.95):.3f} s, "
-                      f"max {max(elapsed):.2f} s (slots' first submissions, with the sandbox start: {start_up:.1f} s); "
-                      f"in student code {100 * share:.0f}%; peak memory per slot {realistic_peak:.0f} MiB; hangs "
-                      f"{broken.get('hangs', float('nan')):.1f} s, memory {broken.get('memory', float('nan')):.1f} s")
+                s = summary(grade(assignment, folder, jobs), kinds)
+                totals[jobs] += s["wall"]
+                done.append((assignment, jobs, s))
+                print(f"  --jobs {jobs}: {s['wall']:.1f} s wall; median {s['median']:.3f} s, p95 {s['p95']:.3f} s, "
+                      f"max {s['max']:.2f} s; each slot's first submission, with the sandbox start: {s['start']:.1f} s")
+            otter = None
             if args.otter:
                 sample = [n for n in sorted(kinds) if kinds[n] in ("right", "wrong")][:: max(1, len(kinds) // args.otter)]
-                sample = sample[:args.otter]
-                times = otter_times(assignment, folder, sample)
-                ours = per_sub[max(args.jobs)]
-                print(f"  otter run on {len(times)} of the same submissions: median {statistics.median(times):.2f} s "
-                      f"per submission -> {statistics.median(times) / ours:.0f}x our median with --jobs "
-                      f"{max(args.jobs)}")
+                otter = statistics.median(otter_times(assignment, folder, sample[:args.otter]))
+                print(f"  otter run on {min(len(sample), args.otter)} of the same submissions: median {otter:.2f} s")
+            rows += [(a, j, s, otter if j == max(args.jobs) else None) for a, j, s in done]
         print()
+    print(table(rows) + "\n")
+    print("Per submission: the time it held a slot, each slot's first submission (which also starts the sandbox) left "
+          "out; ratio: otter run's median over ours with the most slots. Peak memory: the slot's cgroup peak while a "
+          "submission ran, the memory hog left out.")
     for jobs, wall in totals.items():
         print(f"all assignments, --jobs {jobs}: {wall:.1f} s")
     print(f"load average at the end: {load_average()}")
