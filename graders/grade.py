@@ -77,10 +77,13 @@ def _judge(check: Check, outcomes, answers: Mapping[str, Any], faults: list[Subm
 
 def grade_submission(suite: Suite, submission: Submission, sandbox: Sandbox, *, public_only: bool = False,
                      question: str | None = None) -> SubmissionResult:
-    start = time.perf_counter()
     selected = _selected(suite, public_only, question)
     calls = _distinct([call for _, checks in selected for check in checks for call in check.calls + check.support_calls])
-    run, notebook = _run(submission, with_limits(suite.assignment, calls), sandbox, suite.preload)
+    limited = with_limits(suite.assignment, calls)
+    if submission.code_file is not None:                            # the slot's start is no student's time
+        sandbox.prepare(suite.preload, any(c.measure_cost for c in calls))
+    start = time.perf_counter()
+    run, notebook = _run(submission, limited, sandbox, suite.preload)
     outcome_of = dict(zip(map(id, calls), run.outcomes))
     answers = {**(run.answers or {}), **submission.answers}        # answers.yaml wins over ANSWERS in code
     faults: list[SubmissionError] = []
@@ -95,6 +98,7 @@ def grade_submission(suite: Suite, submission: Submission, sandbox: Sandbox, *, 
     return submission_result(suite, submission.id, questions,
                              errors=tuple(_submission_errors(suite, submission, run) + faults),
                              elapsed_s=round(time.perf_counter() - start, 4), student_s=round(run.student_s, 4),
+                             import_s=round(run.import_s, 4),
                              peak_memory_mib=run.peak_memory_mib,
                              stdout=run.stdout, stderr=run.stderr, sandbox_layers=sandbox.layers, notebook=notebook,
                              students=submission.students, submitted_at=submission.submitted_at,

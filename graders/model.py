@@ -170,7 +170,8 @@ class SubmissionResult:
     questions: tuple[QuestionResult, ...]
     errors: tuple[SubmissionError, ...]
     elapsed_s: float
-    student_s: float = 0.0                   # time spent inside student code
+    student_s: float = 0.0                   # time spent inside student code, its import included
+    import_s: float = 0.0                    # of which importing the module (running a notebook's cells)
     peak_memory_mib: float | None = None     # the sandbox slot's peak memory while it ran (None: not measured)
     stdout: str = ""
     stderr: str = ""

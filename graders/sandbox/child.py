@@ -162,7 +162,7 @@ def _exited(pid):
 
 # What a worker may say. Its frames are rebuilt from these keys only: whatever the student's code writes to
 # the worker's channel can never pose as the zygote (an "event": "done", say) or reach another submission.
-_WORKER_EVENTS = {"ready": ("answers", "cells"), "import-error": ("error",), "worker-error": ("error",),
+_WORKER_EVENTS = {"ready": ("answers", "cells", "import_s"), "import-error": ("error",), "worker-error": ("error",),
                   "cell": ("cell",)}
 _CALL_KEYS = ("status", "value", "error", "cost", "seconds")
 

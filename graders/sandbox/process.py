@@ -63,6 +63,7 @@ class RunResult:
     cells: tuple[dict, ...] | None = None        # a notebook's per-cell report: {"cell", "status", "error"}
     slow_cell: int | None = None                 # a notebook's code cell still running when the import budget ran out
     peak_memory_mib: float | None = None         # the slot's peak while it ran (cgroup), the zygote included
+    import_s: float = 0.0                        # importing the student's module (running a notebook's cells)
 
 
 class _Cgroups:
@@ -196,11 +197,14 @@ class Sandbox:
         self._baseline = (self._cgroups.charged(), self._cgroups.processes())
         self._preloaded = set()
 
-    def _preload(self, modules: Sequence[str], cost_counters: bool) -> None:
-        """Have the zygote import what this assignment's submissions import (and warm the cost counters when a
-        call counts work) once, before any worker forks: each submission then forks with them loaded instead
-        of paying the import itself. A module that fails to import is left to the submissions."""
-        wanted = [*modules, *([COST_COUNTERS] if cost_counters else [])]
+    def prepare(self, preload: Sequence[str] = (), cost_counters: bool = False) -> None:
+        """Start the zygote if it is not running, and have it import what this assignment's submissions import
+        (and warm the cost counters when a call counts work) once, before any worker forks: each submission
+        then forks with them loaded instead of paying the import itself. A module that fails to import is left
+        to the submissions. `run` does this too; called first, none of it is timed as a submission's."""
+        if self._process is None or self._process.poll() is not None:
+            self._start()
+        wanted = [*preload, *([COST_COUNTERS] if cost_counters else [])]
         missing = [m for m in wanted if m not in self._preloaded]
         if not missing:
             return
@@ -273,9 +277,7 @@ class Sandbox:
         """Import `module` (a file of the submission) in a fresh worker and run `calls`. Never raises for
         anything the student's code does. A notebook's second run (definitions only) has what is left of the
         time budget after the full run's import budget. `preload`: modules the zygote imports first (once)."""
-        if self._process is None or self._process.poll() is not None:
-            self._start()
-        self._preload(preload, any(c.measure_cost for c in calls))
+        self.prepare(preload, any(c.measure_cost for c in calls))
         budget = self.limits.submission_s - (self.limits.import_timeout_s if notebook_mode == "definitions" else 0)
         request = {"files": {name: np.frombuffer(content, dtype=np.uint8) for name, content in submission.files.items()},
                    "module": module, "notebook_mode": notebook_mode, "budget_s": budget,
@@ -352,10 +354,11 @@ def _collect(replies: list[dict], calls: Sequence[Call], done: dict) -> RunResul
     from `ANSWERS` pass the same gate as answers.yaml."""
     outcomes: dict[int, Outcome] = {}
     errors: list[SubmissionError] = []
-    answers, student_s, cells, slow_cell = None, 0.0, None, None
+    answers, import_s, student_s, cells, slow_cell = None, 0.0, 0.0, None, None
     for reply in replies:
         event = reply.get("event")
         if event == "ready":
+            import_s = max(0.0, _number(reply.get("import_s")))
             if reply.get("answers") is not None:
                 answers, problems = plain_answers(reply["answers"], source="ANSWERS")
                 errors += [SubmissionError("bad-answers", p) for p in problems]
@@ -371,7 +374,8 @@ def _collect(replies: list[dict], calls: Sequence[Call], done: dict) -> RunResul
     reason = failures[-1].message.splitlines()[-1] if failures else "no result came back"
     filled = tuple(outcomes.get(i, Outcome(Status.ERROR, error=f"not run: {reason}")) for i in range(len(calls)))
     stdout, stderr = (str(done.get(name, ""))[:30_000] for name in ("stdout", "stderr"))
-    return RunResult(filled, answers, tuple(errors), stdout, stderr, student_s, cells, slow_cell)
+    return RunResult(filled, answers, tuple(errors), stdout, stderr, import_s + student_s, cells, slow_cell,
+                     import_s=import_s)
 
 
 def _outcome(reply: dict) -> Outcome:

@@ -217,18 +217,18 @@ def run_worker(request, start, out_fd):
         _drop_privileges(request["limits"])
         os.chdir(request["dir"])
         _private_scratch(request["dir"])
+        started = time.perf_counter()
         try:
             module, cells = _import_student(request, send) if request["module"] else (None, None)
         except BaseException as error:                 # noqa: B902
             send({"event": "import-error", "error": _student_traceback(error, request["dir"])})
             os._exit(0)
+        imported = {"event": "ready", "cells": cells, "import_s": time.perf_counter() - started}
         answers = getattr(module, "ANSWERS", None)
         try:
-            ready = frame({"event": "ready", "answers": _plain(answers) if isinstance(answers, dict) else None,
-                            "cells": cells})
+            ready = frame(dict(imported, answers=_plain(answers) if isinstance(answers, dict) else None))
         except BaseException as error:                 # noqa: B902 - ANSWERS may hold anything
-            ready = frame({"event": "ready", "answers": wire.Unsupported(f"ANSWERS ({type(error).__name__})"),
-                            "cells": cells})
+            ready = frame(dict(imported, answers=wire.Unsupported(f"ANSWERS ({type(error).__name__})")))
         send(ready)
         gc.freeze()                                    # the collector never walks the zygote's heap mid-call
         failed = dict(request.get("failed") or {})     # function -> (status, message): not run again

@@ -1,4 +1,6 @@
 """grade_submission: the calls a suite's checks need, run in the sandbox, each outcome to its checks."""
+import time
+
 from graders.checks import satisfies
 from graders.grade import grade_submission
 from graders.model import Call, Verdict
@@ -27,3 +29,16 @@ def test_checks_sharing_a_call_share_one_run_and_equal_calls_still_run_each(sand
                    satisfies("c", 1.0, [Call("f", (1,))], _seen(seen)))
     result = grade_submission(suite, code_submission(COUNTING), sandbox)
     assert result.score == 3.0 and seen == [1, 1, 2]       # the shared call ran once; an equal one on its own
+
+
+def test_a_slots_start_is_not_the_first_students_time_and_the_import_is_theirs():
+    """The first submission of a fresh slot is timed from its own run on (the zygote's start, ~2-5 s, is the
+    grader's); a module that works at import time shows it as import_s, counted in student_s."""
+    from graders.sandbox import Sandbox
+    suite = _suite(satisfies("a", 1.0, [Call("f", (1,))], _seen([])))
+    with Sandbox(slot=7) as fresh:
+        start = time.perf_counter()
+        result = grade_submission(suite, code_submission("import time\ntime.sleep(1.0)\n" + COUNTING), fresh)
+        wall = time.perf_counter() - start
+    assert result.import_s >= 1.0 and result.student_s >= result.import_s
+    assert wall - result.elapsed_s > 1.0                   # torch alone takes over a second to import
