@@ -201,6 +201,19 @@ def rfa_positive_random_features(Q, K, V, W, causal=False):
     return linear_attention(positive(Q), positive(K), V, causal)
 
 
+def sample_frequencies_global_rng(D, D_random, sigma_sq, generator=None):
+    """Draws from the global RNG and never uses `generator` (as RFF / Performer code that samples its own
+    projection does): right distribution, but a seeded generator no longer makes W reproducible."""
+    return torch.randn(D_random, D, dtype=torch.float64) / math.sqrt(sigma_sq)
+
+
+def sample_frequencies_numpy_from_generator(D, D_random, sigma_sq, generator=None):
+    """numpy's Generator seeded from the torch generator's seed: W is still a function of the generator: right."""
+    import numpy as np
+    rng = np.random.default_rng(None if generator is None else generator.initial_seed())
+    return torch.from_numpy(rng.normal(0.0, 1.0 / math.sqrt(sigma_sq), size=(D_random, D)))
+
+
 def softmax_attention_sdpa(Q, K, V, causal=False):
     """torch.nn.functional.scaled_dot_product_attention with is_causal: right."""
     return torch.nn.functional.scaled_dot_product_attention(Q[None], K[None], V[None], is_causal=causal)[0]
@@ -212,6 +225,11 @@ POSITIVE_ONLY = ("Eq. 2 holds for any feature map: phi may have negative entries
                  "negative, so no logarithm of phi and no clamping of the denominator.")
 CONVENTIONS = (
     Convention("softmax_attention", softmax_attention_sdpa, ("softmax_attention",), source="PyTorch's fused attention"),
+    Convention("sample_frequencies", sample_frequencies_global_rng, ("random_features",), "ignores-generator",
+               "W must come from the generator you are given: draw with torch.randn(..., generator=generator).",
+               "random-feature code that samples with the global RNG"),
+    Convention("sample_frequencies", sample_frequencies_numpy_from_generator, ("random_features",),
+               source="numpy default_rng seeded from generator.initial_seed()"),
     Convention("random_feature_attention", rfa_positive_random_features, ("random_feature_attention",),
                "positive-random-features", "Eq. 4 uses sin/cos features with the factors exp(||x||^2 / (2 sigma^2)); "
                "Performer's positive features estimate the same kernel differently, so the values differ.",

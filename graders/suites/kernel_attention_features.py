@@ -95,6 +95,36 @@ def _constant_row_norms(W, sigma_sq: float) -> Verdict | None:
         "so that every row is still N(0, I / sigma^2), as eq. 5 needs.", note="constant-row-norms")
 
 
+# Same generator seed under another global seed (Call.seed), then another generator seed under the same global
+# seed: W must follow the generator, so that a seeded experiment is reproducible. The first call is shared with
+# the statistics checks above (it runs once).
+GENERATOR_CALLS = [FREQUENCY_CALLS[0],
+                   Call("sample_frequencies", (8, 4096, 2.0), {"generator": Named("generator", {"seed": 11})}, seed=1),
+                   Call("sample_frequencies", (8, 4096, 2.0), {"generator": Named("generator", {"seed": 13})})]
+IGNORES_GENERATOR = "Draw with torch.randn(..., generator=generator) (or seed your own RNG from generator.initial_seed())."
+
+
+def judge_uses_generator(values) -> Verdict:
+    """Same generator seed -> the same W whatever the global RNG holds; another generator seed -> another W.
+    Any way of drawing that is a function of the generator passes (a numpy Generator seeded from
+    generator.initial_seed() included); the distribution is the other checks' business."""
+    arrays = [as_array(W) for W in values]
+    for W, array in zip(values, arrays):
+        if array is None or array.dtype.kind not in "fiu":
+            return Verdict.invalid(f"sample_frequencies should return a float array; got {describe(W)}.")
+    first, reseeded, other = arrays
+    if not np.array_equal(first, reseeded, equal_nan=True):
+        return Verdict.failed(
+            "Called twice with generators seeded alike (seed 11), sample_frequencies returned two different W: W "
+            "does not depend on the generator you were given, but on the global random state. A seeded "
+            f"generator must make the experiment reproducible. {IGNORES_GENERATOR}", note="ignores-generator")
+    if np.array_equal(first, other, equal_nan=True):
+        return Verdict.failed(
+            "Generators with different seeds (11 and 13) gave the same W: W does not depend on the generator you "
+            f"were given (a fixed seed inside the function?). {IGNORES_GENERATOR}", note="ignores-generator")
+    return Verdict.passed()
+
+
 X_FEATURES, Y_FEATURES = (np.random.default_rng(s).standard_normal((n, 4)) for s, n in ((21, 20), (22, 15)))
 W_FEATURES = frequencies(23, D=4, D_random=64)
 FEATURE_CALLS = [Call("random_features", (X, W_FEATURES)) for X in (X_FEATURES, Y_FEATURES)]
@@ -129,7 +159,8 @@ def judge_feature_products(values) -> Verdict:
 
 
 random_features_checks = [
-    satisfies("frequencies have covariance I / sigma^2", 1.5, FREQUENCY_CALLS, judge_frequency_covariance),
+    satisfies("frequencies have covariance I / sigma^2", 1.0, FREQUENCY_CALLS, judge_frequency_covariance),
     satisfies("frequencies are Gaussian with mean 0", 0.5, FREQUENCY_CALLS, judge_frequencies_gaussian),
+    satisfies("draws W from the generator it is given", 0.5, GENERATOR_CALLS, judge_uses_generator),
     satisfies("phi(X) phi(Y)^T matches eq. 4 (any column order)", 2.0, FEATURE_CALLS, judge_feature_products),
 ]

@@ -212,3 +212,24 @@ def test_a_constant_helper_excuses_nothing():
 def test_code_that_assumes_positive_features_is_named():
     v = verdict("kernel_attention", "L differs", kernel_attention=wrong.kernel_attention_in_log_space)
     assert v.status is Status.FAILED and v.note == "assumes-positive-features", v
+
+
+# ---- the generator ------------------------------------------------------------------------------------------
+def fixed_seed_frequencies(D, D_random, sigma_sq, generator=None):
+    """Its own fixed seed: reproducible, but another generator gives the same W."""
+    return torch.randn(D_random, D, generator=torch.Generator().manual_seed(0), dtype=torch.float64) / math.sqrt(sigma_sq)
+
+
+@pytest.mark.parametrize("sample", [wrong.sample_frequencies_global_rng, fixed_seed_frequencies],
+                         ids=["global-rng", "fixed-seed"])
+def test_frequencies_that_ignore_the_generator_are_named(sample):
+    v = verdict("random_features", "generator", sample_frequencies=sample)
+    assert v.status is Status.FAILED and v.note == "ignores-generator" and "generator=generator" in v.feedback, v
+    assert all_pass(sample_frequencies=sample) == {"random_features": {
+        "draws W from the generator it is given": ("failed", "ignores-generator")}}
+
+
+def test_frequencies_drawn_from_the_generator_in_any_library_are_right():
+    assert all_pass(sample_frequencies=wrong.sample_frequencies_numpy_from_generator) == {}
+    assert ref.sample_frequencies(3, 5, 2.0).shape == (5, 3)                      # generator=None still works
+    assert wrong.sample_frequencies_numpy_from_generator(3, 5, 2.0).shape == (5, 3)
