@@ -1,10 +1,11 @@
 """Known wrong answers to problem 4(a), written as students write them; the suite names them in feedback."""
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from .conventions import Convention
-from .example_difficulty import prediction_depth
+from .example_difficulty import knn_predict, prediction_depth
 
 
 def activations_without_snapshot(model, x, batch_size=256):
@@ -70,6 +71,25 @@ def accuracy_zero_for_empty_depth(depths, correct, num_depths):
     return hits / counts.clamp(min=1), counts
 
 
+def accuracy_bincount_without_minlength(depths, correct, num_depths):
+    """np.bincount(depths) without minlength=num_depths: the arrays end at the largest depth that occurs."""
+    counts = torch.bincount(depths)
+    hits = torch.bincount(depths, weights=correct.double())
+    accuracy = hits / counts                                                # 0/0 = NaN for a missing depth
+    return accuracy, counts
+
+
+def accuracy_histogram_bins(depths, correct, num_depths):
+    """np.histogram(depths, bins=num_depths): num_depths equal bins over the data's min..max, not the depths
+    0..num_depths-1 (the same thing only when depths 0 and num_depths-1 both occur)."""
+    d = np.asarray(depths)
+    counts, edges = np.histogram(d, bins=num_depths)
+    hits, _ = np.histogram(d, bins=edges, weights=np.asarray(correct).astype(np.float64))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        accuracy = hits / counts
+    return torch.from_numpy(accuracy), torch.from_numpy(counts)
+
+
 def _votes(train_feats, train_labels, test_feats, k, skip=0):
     """Label counts among neighbours skip .. skip + k - 1 (by distance), and the neighbours' labels in order."""
     order = torch.cdist(test_feats.double(), train_feats.double()).argsort(dim=1, stable=True)[:, skip:skip + k]
@@ -81,6 +101,11 @@ def knn_k_plus_one(train_feats, train_labels, test_feats, k=30):
     """Counts k + 1 neighbours (e.g. topk(k + 1), meant to drop the query itself, which is not in the train set)."""
     votes, _ = _votes(train_feats, train_labels, test_feats, k + 1)
     return votes.argmax(1)
+
+
+def knn_default_k(train_feats, train_labels, test_feats, k=30):
+    """KNeighborsClassifier() without n_neighbors=k: scikit-learn's default, 5 neighbours, whatever k is."""
+    return knn_predict(train_feats, train_labels, test_feats, k=5)
 
 
 def knn_ties_to_nearest_label(train_feats, train_labels, test_feats, k=30):
@@ -155,6 +180,9 @@ CONVENTIONS = (
     Convention("knn_predict", knn_cosine_distance, ("knn_predict",), "knn-not-euclidean",
                "The spec's k-NN uses Euclidean distance between feature vectors; cosine distance picks other "
                "neighbours.", "cdist(..., metric='cosine'), KNeighborsClassifier(metric='cosine')"),
+    Convention("knn_predict", knn_default_k, ("knn_predict",), "knn-ignores-k",
+               "The vote uses k neighbours: pass n_neighbors=k, or scikit-learn uses its default of 5.",
+               "KNeighborsClassifier() without n_neighbors=k"),
     Convention("knn_predict", knn_bincount_argmax, ("knn_predict",), source="np.bincount(...).argmax()"),
     Convention("prediction_depth", depth_against_last_probe, ("prediction_depth",), "depth-against-last-probe",
                "Depth is measured against final_pred, the network's own prediction (Baldock et al.), which may "
@@ -165,5 +193,11 @@ CONVENTIONS = (
     Convention("prediction_depth", depth_in_a_python_loop, ("prediction_depth",), source="a loop per example"),
     Convention("accuracy_by_depth", accuracy_zero_for_empty_depth, ("accuracy_by_depth",), "nan-mismatch",
                "A depth with no example has no accuracy: NaN, not 0.", "hits / counts.clamp(min=1)"),
+    Convention("accuracy_by_depth", accuracy_bincount_without_minlength, ("accuracy_by_depth",), "counts-cut-short",
+               "Every depth 0..num_depths-1 has an entry, also one no example has (count 0, accuracy NaN).",
+               "np.bincount(depths) without minlength=num_depths"),
+    Convention("accuracy_by_depth", accuracy_histogram_bins, ("accuracy_by_depth",), "histogram-bins-not-depths",
+               "The bins are the integer depths 0..num_depths-1, not num_depths equal bins over the data's range.",
+               "np.histogram(depths, bins=num_depths)"),
     Convention("accuracy_by_depth", accuracy_as_python_floats, ("accuracy_by_depth",), source="sel.float().mean().item()"),
 )

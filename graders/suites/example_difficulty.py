@@ -8,6 +8,7 @@ are shown to the staff who grade the conceptual answers.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import numpy as np
 from reference import example_difficulty as ref
 from reference import example_difficulty_mistakes as wrong
 
-from ..checks import Mistake, call_reference, manual, matches_reference, returns, satisfies
+from ..checks import Mistake, call_reference, describe_call, manual, matches_reference, returns, satisfies
 from ..compare import Tolerance, as_array, compare_arrays, describe
 from ..model import Call, Status, Verdict
 from ..suite import build_suite, read_manifest
@@ -215,38 +216,77 @@ depth_checks = [
 
 
 # ------------------------------------------------------------------------------------------------ accuracy
-def depth_sample(seed: int, n: int = 300, num_depths: int = 12) -> tuple:
+def depth_sample(seed: int, n: int = 300, num_depths: int = 12,
+                 occurring: tuple[int, ...] = (0, 1, 2, 4, 5, 6, 7, 8, 10, 11)) -> tuple:
     rng = np.random.default_rng(seed)
-    depths = rng.choice([0, 1, 2, 4, 5, 6, 7, 8, 10, 11], n)                # depths 3 and 9 never occur
+    depths = rng.choice(occurring, n)
     correct = rng.random(n) < 1 - depths / 15
     return depths.astype(np.int64), correct, num_depths
 
 
-ACCURACY_CALLS = [Call("accuracy_by_depth", depth_sample(s)) for s in (31, 32)]
+# Depths 3 and 9 never occur (as in the notebook). In the third call neither does depth 0 nor the top depths
+# 9..11 (as in the real pipeline, where the top depth often never occurs): arrays that stop at the largest
+# depth that occurs (np.bincount without minlength) and bins over the data's min..max (np.histogram with
+# bins=num_depths) are right on the first two calls and wrong on the third.
+ACCURACY_CALLS = [Call("accuracy_by_depth", depth_sample(s)) for s in (31, 32)] + [
+    Call("accuracy_by_depth", depth_sample(33, occurring=(1, 2, 4, 5, 6, 7, 8)))]
 _accuracy_expected = [call_reference(ref.accuracy_by_depth, c) for c in ACCURACY_CALLS]
+ACCURACY_MISTAKES = [
+    Mistake("counts-cut-short", wrong.accuracy_bincount_without_minlength,
+            "Your arrays stop at the largest depth that occurs. A depth that no example has must still have an "
+            "entry (count 0, accuracy NaN), so both arrays have num_depths entries: np.bincount (and "
+            "torch.bincount) needs minlength=num_depths."),
+    Mistake("histogram-bins-not-depths", wrong.accuracy_histogram_bins,
+            "The bins must be the integer depths 0..num_depths-1, one per depth. np.histogram(depths, "
+            "bins=num_depths) makes num_depths equal bins over the data's range (its smallest to its largest "
+            "depth), which are not the depths when depth 0 or num_depths-1 does not occur. Count with "
+            "np.bincount(depths, minlength=num_depths) (or bins=np.arange(num_depths + 1))."),
+]
+_accuracy_wrong = [(m, [call_reference(m.expected, c) for c in ACCURACY_CALLS]) for m in ACCURACY_MISTAKES]
 
 
 NAN_NOT_ZERO = " A depth with no example has no accuracy: NaN, not 0 (0 would read as 'all wrong')."
 
 
 def _accuracy_part(index: int, what: str, tolerance: Tolerance):
+    """One of the two arrays on every call. A known mistake is named when it gives this array on every call;
+    a 1-d array with fewer than num_depths entries is a mistake too (`counts-cut-short`), not an unreadable
+    result: the student left out depths."""
     def judge(values) -> Verdict:
-        for value, expected in zip(values, _accuracy_expected):
+        for value in values:
             if not isinstance(value, (tuple, list)) or len(value) != 2:
                 return Verdict.invalid(f"accuracy_by_depth should return (accuracy, counts); got {describe(value)}.")
+        for call, value, expected in zip(ACCURACY_CALLS, values, _accuracy_expected):
             verdict = compare_arrays(value[index], np.asarray(expected[index]), tolerance, what=what)
-            if verdict.status is not Status.PASSED:
-                zero_for_nan = verdict.note == "nan-mismatch" and verdict.evidence.get("got") == 0
-                return Verdict(verdict.status, verdict.fraction, verdict.feedback + (NAN_NOT_ZERO if zero_for_nan else ""),
-                               verdict.note, verdict.evidence)
+            if verdict.status is Status.PASSED:
+                continue
+            for mistake, outputs in _accuracy_wrong:
+                if all(compare_arrays(v[index], np.asarray(o[index]), tolerance).status is Status.PASSED
+                       for v, o in zip(values, outputs)):
+                    return Verdict.failed(mistake.feedback, note=mistake.note, call=describe_call(call))
+            got, num_depths = as_array(value[index]), call.args[2]
+            if got is not None and got.ndim == 1 and got.dtype.kind in "biuf" and len(got) < num_depths:
+                return Verdict.failed(
+                    f"On {describe_call(call)}: {what} has {len(got)} entries; expected num_depths = {num_depths}. "
+                    f"Every depth 0..num_depths-1 needs an entry, also a depth that no example has (count 0, "
+                    f"accuracy NaN).", note="counts-cut-short", call=describe_call(call))
+            zero_for_nan = verdict.note == "nan-mismatch" and verdict.evidence.get("got") == 0
+            return Verdict(verdict.status, verdict.fraction, verdict.feedback + (NAN_NOT_ZERO if zero_for_nan else ""),
+                           verdict.note, verdict.evidence)
         return Verdict.passed()
     return judge
 
 
+def _naming(check, mistakes):
+    """`check` with the known mistakes its judge names (for the catalogue tests)."""
+    return dataclasses.replace(check, mistakes=tuple(mistakes))
+
+
 accuracy_checks = [
-    satisfies("accuracy per depth, NaN where no example has that depth", 1.5, ACCURACY_CALLS,
-              _accuracy_part(0, "the accuracy", Tolerance(equal_nan=True))),
-    satisfies("counts per depth", 0.5, ACCURACY_CALLS, _accuracy_part(1, "the counts", Tolerance())),
+    _naming(satisfies("accuracy per depth, NaN where no example has that depth", 1.5, ACCURACY_CALLS,
+                      _accuracy_part(0, "the accuracy", Tolerance(equal_nan=True))), ACCURACY_MISTAKES),
+    _naming(satisfies("counts per depth", 0.5, ACCURACY_CALLS, _accuracy_part(1, "the counts", Tolerance())),
+            ACCURACY_MISTAKES),
 ]
 
 

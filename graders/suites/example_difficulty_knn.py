@@ -46,11 +46,14 @@ def tied_three_ways() -> tuple[np.ndarray, ...]:
 
 
 def one_more_neighbour() -> tuple[np.ndarray, ...]:
-    """k = 3: the 3 nearest vote 2, 2, 1; the 4th and 5th are 1 too, so counting k + 1 (or skipping the
-    nearest) changes the answer."""
-    train = np.array([[1.0], [2.0], [3.0], [4.0], [5.0], [40.0]])
-    labels = np.array([2, 2, 1, 1, 1, 0], dtype=np.int64)
-    return train, labels, np.array([[0.0], [0.5]])
+    """k = 3. Test points 0 and 0.5: the 3 nearest vote 2, 2, 1; the 4th and 5th are 1 too, so counting k + 1
+    (or skipping the nearest) changes the answer. Test point -100: its neighbours, at 1.0, 1.05, 1.1, 1.15,
+    1.2, have labels 3, 0, 0, 3, 3, so 3, 4 (k + 1), or 2..4 (skipping the nearest) of them vote 0 (also with
+    1/distance weights) while 5 vote 3: scikit-learn's default n_neighbors=5 is not taken for k + 1. (They
+    are in the order of their distance, so a cosine k-NN, for which all five are at 0, agrees here too.)"""
+    train = np.array([[1.0], [2.0], [3.0], [4.0], [5.0], [40.0], [-101.0], [-101.05], [-98.9], [-101.15], [-98.8]])
+    labels = np.array([2, 2, 1, 1, 1, 0, 3, 0, 0, 3, 3], dtype=np.int64)
+    return train, labels, np.array([[0.0], [0.5], [-100.0]])
 
 
 KNN_MISTAKES = [
@@ -62,6 +65,9 @@ KNN_MISTAKES = [
     Mistake("k-plus-one-neighbours", wrong.knn_k_plus_one,
             "The vote counts k + 1 neighbours. The test points are not in the training set, so there is no "
             "'self' to skip: take exactly the k nearest."),
+    Mistake("knn-ignores-k", wrong.knn_default_k,       # after k + 1, which it equals where k + 1 = 5
+            "Your vote always uses 5 neighbours (scikit-learn's default n_neighbors), whatever k is: pass "
+            "n_neighbors=k."),
 ]
 KNN_MISTAKES += [Mistake(c.note, c.function, c.feedback) for c in wrong.CONVENTIONS  # the field's conventions
                  if c.replaces == "knn_predict" and c.note and c.function not in {m.expected for m in KNN_MISTAKES}]

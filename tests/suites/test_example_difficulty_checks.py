@@ -58,6 +58,17 @@ def test_right_variants_get_full_marks(functions):
       ("prediction_depth", "gets the edge cases: all agree (0), last disagrees (P), flip-flops"): "depth-against-last-probe"}),
     ("accuracy_by_depth", wrong.accuracy_zero_for_empty_depth,
      {("accuracy_by_depth", "accuracy per depth, NaN where no example has that depth"): "nan-mismatch"}),
+    ("accuracy_by_depth", wrong.accuracy_bincount_without_minlength,
+     {("accuracy_by_depth", "accuracy per depth, NaN where no example has that depth"): "counts-cut-short",
+      ("accuracy_by_depth", "counts per depth"): "counts-cut-short"}),
+    ("accuracy_by_depth", wrong.accuracy_histogram_bins,
+     {("accuracy_by_depth", "accuracy per depth, NaN where no example has that depth"): "histogram-bins-not-depths",
+      ("accuracy_by_depth", "counts per depth"): "histogram-bins-not-depths"}),
+    ("knn_predict", wrong.knn_default_k,
+     {("knn_predict", "matches scikit-learn's KNeighborsClassifier on clustered data"): "knn-ignores-k",
+      ("knn_predict", "votes among exactly k neighbours"): "knn-ignores-k"}),
+    ("knn_predict", wrong.knn_k_plus_one,
+     {("knn_predict", "votes among exactly k neighbours"): "k-plus-one-neighbours"}),
 ], ids=lambda v: v if isinstance(v, str) else "")
 def test_each_mistake_loses_on_its_own_checks_with_its_note(name, function, expected):
     assert lost(**{name: function}) == expected
@@ -121,3 +132,29 @@ def test_report_notes(words, note, function):
     outs[0] = (activations, [dict(report, **bad)])
     v = judge_values(c, outs)
     assert v.status is Status.FAILED and v.note == note
+
+
+def unique_depths_only(depths, correct, num_depths):
+    """np.unique(depths, return_counts=True): an entry only for the depths that occur (not catalogued)."""
+    values, counts = np.unique(depths.numpy(), return_counts=True)
+    hits = np.array([correct.numpy()[depths.numpy() == v].mean() for v in values])
+    return hits, counts
+
+
+def test_arrays_shorter_than_num_depths_are_a_mistake_not_an_invalid_result():
+    results = grade_questions(SUITE, {**REFERENCE, "accuracy_by_depth": unique_depths_only})["accuracy_by_depth"]
+    for verdict in results.values():
+        assert verdict.status is Status.FAILED and verdict.note == "counts-cut-short", verdict
+        assert "num_depths = 12" in verdict.feedback and "count 0, accuracy NaN" in verdict.feedback
+
+
+def test_the_accuracy_inputs_leave_out_depth_0_and_the_top_depths_on_one_call():
+    """Else np.bincount without minlength and np.histogram(bins=num_depths) return the right arrays."""
+    calls = check("accuracy_by_depth", "counts per depth").calls
+    assert any(call.args[0].min() > 0 and call.args[0].max() < call.args[2] - 1 for call in calls)
+
+
+def test_sklearn_default_k_is_not_blamed_on_k_plus_one():
+    results = grade_questions(SUITE, {**REFERENCE, "knn_predict": wrong.knn_default_k})["knn_predict"]
+    feedback = " ".join(v.feedback for v in results.values())
+    assert "k + 1" not in feedback and "5 neighbours (scikit-learn's default n_neighbors)" in feedback
