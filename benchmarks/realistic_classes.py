@@ -172,7 +172,18 @@ def summary(r: dict, kinds: dict[str, str]) -> dict:
             "p95": percentile(elapsed, 0.95), "max": max(elapsed),
             "student": sum(r["student"].values()) / max(sum(elapsed), 1e-9),
             "memory_mib": max(m for n, m in r["memory"].items() if kinds[n] != "memory"),
-            "hangs": broken.get("hangs", float("nan")), "hog": broken.get("memory", float("nan"))}
+            "hangs": broken.get("hangs", float("nan")), "hog": broken.get("memory", float("nan")),
+            "slowest_styles": _slowest_styles(r["elapsed"], kinds)}
+
+
+def _slowest_styles(elapsed: dict[str, float], kinds: dict[str, str], most: int = 3) -> list[tuple[str, float]]:
+    """The example styles whose copies took longest (median): what a class made mostly of them would cost."""
+    by_style: dict[str, list[float]] = {}
+    for name, seconds in elapsed.items():
+        if kinds[name] in ("right", "wrong"):
+            by_style.setdefault(name.split("-", 2)[2], []).append(seconds)
+    medians = sorted(((statistics.median(t), style) for style, t in by_style.items()), reverse=True)
+    return [(style, m) for m, style in medians[:most]]
 
 
 def table(rows: list[tuple[str, int, dict, float | None]]) -> str:
@@ -209,7 +220,8 @@ def main() -> None:
                 totals[jobs] += s["wall"]
                 done.append((assignment, jobs, s))
                 print(f"  --jobs {jobs}: {s['wall']:.1f} s wall; median {s['median']:.3f} s, p95 {s['p95']:.3f} s, "
-                      f"max {s['max']:.2f} s")
+                      f"max {s['max']:.2f} s; slowest styles (median): "
+                      + ", ".join(f"{style} {m:.2f} s" for style, m in s["slowest_styles"]))
             otter = None
             if args.otter:
                 sample = [n for n in sorted(kinds) if kinds[n] in ("right", "wrong")][:: max(1, len(kinds) // args.otter)]
