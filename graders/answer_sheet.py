@@ -17,13 +17,13 @@ form feed. So, in order:
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
 from .plain_answers import plain_answers
 
-__all__ = ["read_answer_sheet", "recover_tex_escapes", "MAX_SHEET_BYTES"]
+__all__ = ["AnswerSheet", "read_answer_sheet", "recover_tex_escapes", "MAX_SHEET_BYTES"]
 
 MAX_SHEET_BYTES = 256 * 2**10
 _YAML_ESCAPES = set("0abt\tnvfre \"/\\N_LPxuU")
@@ -46,19 +46,26 @@ _NoAliases.yaml_implicit_resolvers = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 
 
-def read_answer_sheet(raw: bytes | str, *, source: str = "answers.yaml"
-                      ) -> tuple[dict[str, Any], tuple[str, ...], tuple[str, ...]]:
-    """-> (answers, problems, notices). Never raises for what a student wrote."""
+class AnswerSheet(NamedTuple):
+    answers: dict[str, Any]
+    problems: tuple[str, ...]                # what a student can act on, each with its line
+    notices: tuple[str, ...]                 # what was recovered at no cost
+    unreadable: dict[str, str]               # an entry that is there but could not be read -> that problem
+
+
+def read_answer_sheet(raw: bytes | str, *, source: str = "answers.yaml") -> AnswerSheet:
+    """Never raises for what a student wrote."""
     if len(raw) > MAX_SHEET_BYTES:
-        return {}, (f"{source} is too large ({len(raw) // 1024} KiB): limit {MAX_SHEET_BYTES // 1024} KiB.",), ()
+        return AnswerSheet({}, (f"{source} is too large ({len(raw) // 1024} KiB): limit {MAX_SHEET_BYTES // 1024} KiB.",),
+                           (), {})
     text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
     text, recovered = recover_tex_escapes(text)
     notices = tuple(_recovery_note(source, line, commands) for line, commands in _by_line(recovered)[:10])
-    answers, problems = _parse_whole(text, source)
+    answers, unreadable = _parse_whole(text), {}
     if answers is None:
-        answers, problems = _parse_per_key(text, source)
+        answers, unreadable = _parse_per_key(text, source)
     plain, gate = plain_answers(answers, source=source)
-    return plain, tuple(problems) + gate, notices
+    return AnswerSheet(plain, tuple(unreadable.values()) + gate, notices, unreadable)
 
 
 def _by_line(recovered: list[tuple[int, str]]) -> list[tuple[int, list[str]]]:
@@ -168,38 +175,48 @@ def _load(text: str) -> Any:
     return yaml.load(text, Loader=_NoAliases)
 
 
-def _parse_whole(text: str, source: str) -> tuple[Any, list[str]]:
+def _parse_whole(text: str) -> Any:
     try:
-        return _load(text), []
+        return _load(text)
     except (yaml.YAMLError, ValueError, RecursionError, OverflowError, MemoryError):
-        return None, []
+        return None
 
 
-def _parse_per_key(text: str, source: str) -> tuple[dict[str, Any], list[str]]:
-    """Each top-level `key: ...` entry on its own: a bad entry is reported, the others are kept."""
+def _parse_per_key(text: str, source: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """Each top-level `key: ...` entry on its own: a bad entry is reported (key -> problem), the others are kept."""
     lines = text.splitlines(keepends=True)
     starts = [n for n, line in enumerate(lines) if _KEY_LINE.match(line)]
     answers: dict[str, Any] = {}
-    problems: list[str] = []
+    unreadable: dict[str, str] = {}
     if not starts:
-        return {}, [f"{source} is not valid YAML: write one 'question_id: answer' per line."]
+        return {}, {"": f"{source} is not valid YAML: write one 'question_id: answer' per line."}
     for k, start in enumerate(starts):
         chunk = "".join(lines[start:starts[k + 1] if k + 1 < len(starts) else len(lines)])
         key = _KEY_LINE.match(lines[start]).group(0).rstrip().rstrip(":").strip().strip("'\"")
         try:
             value = _load(chunk)
         except yaml.YAMLError as error:
-            hint = "" if "alias" in _reason(error) else " Quote LaTeX in single quotes, e.g. sigma_sq: '\\sqrt{D}'."
-            problems.append(f"{source}, line {start + 1}: the answer '{key[:60]}' is not valid YAML "
-                            f"({_reason(error)}); the other answers were kept.{hint}")
+            unreadable[key] = (f"{source}, line {start + 1}: the answer '{key[:60]}' is not valid YAML "
+                               f"({_reason(error)}); the other answers were kept.{_fix(error)}")
             continue
         except (ValueError, RecursionError, OverflowError, MemoryError) as error:
-            problems.append(f"{source}, line {start + 1}: the answer '{key[:60]}' could not be read "
-                            f"({type(error).__name__}); the other answers were kept.")
+            unreadable[key] = (f"{source}, line {start + 1}: the answer '{key[:60]}' could not be read "
+                               f"({type(error).__name__}); the other answers were kept.")
             continue
         if isinstance(value, dict):
             answers.update(value)
-    return answers, problems
+    return answers, unreadable
+
+
+def _fix(error: yaml.YAMLError) -> str:
+    """What to change, for the YAML errors students make."""
+    reason = _reason(error)
+    if "alias" in reason:
+        return ""
+    if "mapping values" in reason:
+        return (" The answer holds ': ', which YAML reads as a new key: put the whole answer in single quotes, "
+                "e.g. causal_cost: 'O(N L M) where L: 2 D_r'.")
+    return " Quote LaTeX in single quotes, e.g. sigma_sq: '\\sqrt{D}'."
 
 
 def _reason(error: yaml.YAMLError) -> str:

@@ -66,6 +66,15 @@ def _submission_errors(suite: Suite, submission: Submission, run: RunResult) -> 
     return errors + list(run.errors)
 
 
+def _unreadable(check: Check, answers: Mapping[str, Any], unreadable: Mapping[str, str]) -> Verdict | None:
+    """An answer that is in answers.yaml but could not be read is invalid, not missing: the sheet's problem
+    says what to fix."""
+    key = check.reads_answer[0] if check.reads_answer else None
+    if key in unreadable and key not in answers:
+        return Verdict.invalid(f"Your answer could not be read. {unreadable[key]}")
+    return None
+
+
 def _judge(check: Check, outcomes, answers: Mapping[str, Any], faults: list[SubmissionError]) -> Verdict:
     """A judge that raises is a grader fault: recorded, never blamed on the student."""
     try:
@@ -92,7 +101,8 @@ def grade_submission(suite: Suite, submission: Submission, sandbox: Sandbox, *, 
         results = []
         for check in checks:
             outcomes = tuple(outcome_of[id(call)] for call in check.calls + check.support_calls)
-            verdict = attach_source(check.reads_answer, _judge(check, outcomes, answers, faults), submission.written)
+            verdict = _unreadable(check, answers, submission.unreadable) or _judge(check, outcomes, answers, faults)
+            verdict = attach_source(check.reads_answer, verdict, submission.written)
             results.append(score_check(check, verdict))
         questions.append(score_question(q, results, answer_shown(q, answers), public_only=public_only))
     return submission_result(suite, submission.id, questions,

@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterator
 
 from .gradescope_export import find_export, read_export
 from .model import Submission, SubmissionError
-from .answer_sheet import read_answer_sheet
+from .answer_sheet import AnswerSheet, read_answer_sheet
 from .written import WRITTEN_SUFFIXES, find_written, is_readme, written_submission
 
 __all__ = ["load_submissions", "load_submission", "is_single_submission", "LoadError", "safe_text"]
@@ -235,13 +235,10 @@ def _code_file(files: dict[str, bytes], assignment: str) -> str | None:
     return None
 
 
-def _read_answers(files: dict[str, bytes]) -> tuple[dict[str, Any], tuple[SubmissionError, ...], tuple[str, ...]]:
-    """-> (answers, problems, notices): per key, TeX escapes recovered (a notice), no aliases, plain_answers."""
+def _read_answers(files: dict[str, bytes]) -> AnswerSheet:
+    """Per key, TeX escapes recovered (a notice), no aliases, plain_answers."""
     raw = files.get("answers.yaml", files.get("answers.yml"))
-    if raw is None:
-        return {}, (), ()
-    answers, problems, notices = read_answer_sheet(raw)
-    return answers, tuple(SubmissionError("bad-answers-file", p) for p in problems), notices
+    return AnswerSheet({}, (), (), {}) if raw is None else read_answer_sheet(raw)
 
 
 def load_submission(path: Path, assignment: str) -> Submission:
@@ -258,8 +255,10 @@ def load_submission(path: Path, assignment: str) -> Submission:
         found.skip("the .zip file is damaged", "bad-zip")
     except Exception as error:                                      # noqa: BLE001 - one student, not the class
         found.skip(f"the submission could not be read completely ({type(error).__name__}).", "unreadable-submission")
-    answers, problems, notices = _read_answers(found.files)
-    files, answers, written, more = written_submission(found.files, assignment, answers)
-    problems += tuple(SubmissionError("bad-written-code", p) for p in more)
+    sheet = _read_answers(found.files)
+    files, answers, written, more = written_submission(found.files, assignment, sheet.answers)
+    problems = (*(SubmissionError("bad-answers-file", p) for p in sheet.problems),
+                *(SubmissionError("bad-written-code", p) for p in more))
     return Submission(_submission_id(path), assignment, files, _code_file(files, assignment), answers,
-                      path, tuple(found.problems) + problems, notices, written=written)
+                      path, tuple(found.problems) + problems, sheet.notices, written=written,
+                      unreadable=sheet.unreadable)

@@ -96,6 +96,7 @@ class Submission:
     written: dict[str, Any] = field(default_factory=dict)   # answer path -> where a written solution's answer is
     students: tuple[Student, ...] = ()       # every member of a group submission; () when not known
     submitted_at: str | None = None          # ISO 8601 with its UTC offset, when the platform says
+    unreadable: dict[str, str] = field(default_factory=dict)   # answers.yaml key there but unreadable -> why
 
 
 @dataclass(frozen=True)
