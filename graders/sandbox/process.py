@@ -20,6 +20,7 @@ import subprocess
 import tempfile
 import time
 import dataclasses
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -69,13 +70,15 @@ class RunResult:
 class _Cgroups:
     """The slot's cgroups (v1): memory and process-count caps for the zygote and all its workers."""
 
+    _instances = itertools.count()               # two sandboxes of one slot in one process never share a cgroup
+
     def __init__(self, slot: int, limits: Limits, layers: tuple[str, ...]):
         _remove_stale_cgroups()
-        self.paths = {}
+        self.paths, self.instance = {}, next(self._instances)
         for controller, setting, value in (("memory", "memory.limit_in_bytes", limits.memory_bytes),
                                            ("pids", "pids.max", limits.processes * 4)):
             if f"cgroup-{controller}" in layers:
-                path = CGROUP_ROOT / controller / "autograde" / f"{os.getpid()}-slot{slot}"
+                path = CGROUP_ROOT / controller / "autograde" / f"{os.getpid()}-slot{slot}-{self.instance}"
                 path.mkdir(parents=True, exist_ok=True)
                 (path / setting).write_text(str(value))
                 self.paths[controller] = path

@@ -246,6 +246,18 @@ def test_two_sandboxes_of_one_slot_never_share_a_user_and_leave_no_cgroup_behind
     assert folders is not None and not any(f.exists() for f in folders)
 
 
+def test_closing_one_sandbox_of_a_slot_leaves_another_of_the_same_slot_running(sandbox):
+    """The conftest sandbox is slot 7; a second slot-7 sandbox (a test, a warm checker) gets its own cgroups, and
+    closing it neither removes the first one's nor kills its zygote."""
+    from graders.sandbox import Sandbox
+    other = Sandbox(slot=7)
+    assert not set(other._cgroups.paths.values()) & set(sandbox._cgroups.paths.values())
+    run(other, "def f(x): return x\n", Call("f", (1,)))
+    other.close()
+    assert run(sandbox, "def f(x): return x\n", Call("f", (2,))).outcomes[0].value == 2
+    assert all(path.exists() for path in sandbox._cgroups.paths.values())
+
+
 @pytest.mark.skipif("bubblewrap" not in available_layers(), reason="bubblewrap is not available here")
 def test_only_the_allow_list_is_visible_not_the_class_folder_nor_a_staff_copy(sandbox, tmp_path):
     """What `--json` and `check` used to leave visible: the submission's class folder, and any file on disk."""
