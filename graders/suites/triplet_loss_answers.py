@@ -14,19 +14,23 @@ from ..symbolic import (Distractor, Name, Option, Reading, Vocabulary, choice, h
                         number_table, parse_number, read_answer, squared_distance)
 from ..symbolic.quantity import NumberError
 
-# The paper's notation: distances d_ap, d_an (also as ||f(x^a) - f(x^p)||_2^2), the margin alpha.
+# The paper's notation: distances d_ap, d_an (also as ||f(x^a) - f(x^p)||_2^2), the margin alpha. The squared
+# distance is also read with the label as a subscript (f(x_a)), f of the label (f(a)), and with a, p, n standing
+# for the embeddings themselves (||a - p||^2, the notation of many triplet-loss write-ups, as in d(a, p) above);
+# the plain spelling with bars is the one messages show. An unsquared norm is not a name here (eq. 4 is squared).
 TRIPLET_LOSS = Vocabulary.of(
-    Name("d_ap", aliases=("d_{ap}", "d_{a,p}", "d(a,p)", "d(a, p)", "D_{ap}", "d_{pos}", "d^+")
-         + squared_distance("f", "x", "a", "p"), latex="d_{ap}"),
-    Name("d_an", aliases=("d_{an}", "d_{a,n}", "d(a,n)", "d(a, n)", "D_{an}", "d_{neg}", "d^-")
-         + squared_distance("f", "x", "a", "n"), latex="d_{an}"),
+    Name("d_ap", aliases=("d_{ap}", "d_{a,p}", "d(a,p)", "d(a, p)", "D_{ap}", "d_{pos}", "d^+",
+                          r"\|f(x^a) - f(x^p)\|^2") + squared_distance("f", "x", "a", "p"), latex="d_{ap}"),
+    Name("d_an", aliases=("d_{an}", "d_{a,n}", "d(a,n)", "d(a, n)", "D_{an}", "d_{neg}", "d^-",
+                          r"\|f(x^a) - f(x^n)\|^2") + squared_distance("f", "x", "a", "n"), latex="d_{an}"),
     Name("alpha", aliases=(r"\alpha", "margin"), latex=r"\alpha"),
     indexed=("x",),                        # the paper's x_i^a, x_i^p, x_i^n
 )
 
 
-ARCHITECTURES = choice([Option("Zeiler & Fergus (NN1)", (r"zeiler", r"fergus", r"\bzf\b", r"\bnn1\b")),
-                        Option("Inception (NN2)", (r"inception", r"googl?e?net", r"\bnn2\b"))])
+ARCHITECTURES = choice([Option("Zeiler & Fergus (NN1)", (r"zeiler", r"fergus", r"\bzf(?:\s*-?\s*net)?\b",
+                                                                   r"\bnn\s*-?\s*1\b")),
+                        Option("Inception (NN2)", (r"inception", r"googl?e?\s*-?\s*net", r"\bnn\s*-?\s*2\b"))])
 
 
 def judge_architectures(raw: Any) -> Verdict:

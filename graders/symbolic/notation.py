@@ -19,6 +19,11 @@ _UNICODE = str.maketrans({"σ": r"\sigma ", "α": r"\alpha ", "φ": r"\phi ", "�
                           "𝒪": "O", "−": "-", "–": "-", "·": "*", "⋅": "*", "×": "*", "≤": "<=", "≥": ">=",
                           "²": "^2", "³": "^3", "√": "sqrt", "‖": "||", "ᵀ": "^T", "\u00a0": " ", "∈": r"\in ",
                           "∧": r"\land ", "≔": ":=", "⇒": r"\Rightarrow "})
+# Unicode superscript and subscript letters and digits (`xᵃ`, `xₐ`, `‖…‖₂`); ², ³ and ᵀ are symbols above.
+_SUPERSCRIPTS = dict(zip("ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ⁰¹⁴⁵⁶⁷⁸⁹⁺⁻", "abcdefghijklmnoprstuvwxyz01456789+-"))
+_SUBSCRIPTS = dict(zip("ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ₀₁₂₃₄₅₆₇₈₉₊₋", "aehijklmnoprstuvx0123456789+-"))
+_SUPERSCRIPT_RUN = re.compile(f"[{''.join(_SUPERSCRIPTS)}]+")
+_SUBSCRIPT_RUN = re.compile(f"[{''.join(_SUBSCRIPTS)}]+")
 _DELIMITERS = re.compile(r"^\s*(?:\$\$(?P<a>.*)\$\$|\$(?P<b>.*)\$|\\\((?P<c>.*)\\\)|\\\[(?P<d>.*)\\\]|"
                          r"\\begin\{(?:equation|align|displaymath)\*?\}(?P<e>.*)\\end\{(?:equation|align|displaymath)\*?\})\s*$",
                          re.S)
@@ -36,6 +41,16 @@ class Step:
     """One normalisation: a stable name and a text -> text function."""
     name: str
     apply: Callable[[str, Vocabulary], str]
+
+
+def _scripts(run: re.Pattern, letters: dict[str, str], mark: str) -> Callable[[str, Vocabulary], str]:
+    """`xᵃ` -> `x^a`, `xₐ` -> `x_a`, `e⁻¹` -> `e^{-1}`: a run of Unicode script characters is one script."""
+    def apply(text: str, _: Vocabulary) -> str:
+        def one(m: re.Match) -> str:
+            plain = "".join(letters[ch] for ch in m.group(0))
+            return f"{mark}{plain}" if len(plain) == 1 else f"{mark}{{{plain}}}"
+        return run.sub(one, text)
+    return apply
 
 
 def _math_delimiters(text: str, _: Vocabulary) -> str:
@@ -95,6 +110,8 @@ def _trailing_punctuation(text: str, _: Vocabulary) -> str:
 
 STEPS = (
     Step("unicode-symbols", lambda text, _: text.translate(_UNICODE)),
+    Step("unicode-superscripts", _scripts(_SUPERSCRIPT_RUN, _SUPERSCRIPTS, "^")),
+    Step("unicode-subscripts", _scripts(_SUBSCRIPT_RUN, _SUBSCRIPTS, "_")),
     Step("code-quotes", _code_quotes),
     Step("math-delimiters", _math_delimiters),
     Step("boxed", _boxed),

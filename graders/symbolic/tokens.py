@@ -119,10 +119,26 @@ def _next_token(text, i, lexicon, vocabulary, latex, groups, previous):
             return Token(kind, canonical, i, i + len(spelling)), i + len(spelling)
     if text[i].isalpha() or text[i] == "_" and re.match(r"_*[A-Za-z]", text[i:]):
         start, word = _word_at(text, i)
-        raise AnswerError(f"Unknown name '{word}'. Allowed names: {vocabulary.describe()}.", text, start)
+        raise AnswerError(_unknown_name(word, vocabulary), text, start)
     if text[i] in _SINGLE:
         return _single_token(text, i, latex, groups, vocabulary, previous), i + 1
     raise AnswerError(f"Unexpected character '{text[i]}'.", text, i)
+
+
+def _unknown_name(word: str, vocabulary: Vocabulary) -> str:
+    """`Unknown name 'f'`, and where the question does use it: inside a norm such as `\\|f(x^a) - f(x^p)\\|^2`."""
+    inside = vocabulary.norm_spellings(word)
+    where = f" It is read only inside a quantity of this question, as in {' or '.join(inside)}." if inside else ""
+    return f"Unknown name '{word}'.{where} Allowed names: {vocabulary.describe()}."
+
+
+def _norm_refused(vocabulary: Vocabulary) -> str:
+    """A norm the vocabulary has no spelling for: say how this question's norms are written (or that it has none)."""
+    norms = vocabulary.norm_spellings()
+    if not norms:
+        return f"This question's answers have no norms. Allowed names: {vocabulary.describe()}."
+    return (f"A norm is read only around a vector of this question, as in {' or '.join(norms)}. "
+            f"Allowed names: {vocabulary.describe()}.")
 
 
 def _word_at(text: str, i: int) -> tuple[int, str]:
@@ -185,8 +201,7 @@ def _command_token(text: str, i: int, vocabulary: Vocabulary, groups: list[str])
     if name in ("neq", "ne"):
         raise AnswerError("'\\neq' is not supported: write an equation or an inequality.", text, i)
     if name in ("|", "lVert", "Vert", "rVert"):
-        raise AnswerError(f"A norm is read only around a vector of the question, as in \\|q\\|^2 or \\|k\\|. "
-                          f"Allowed names: {vocabulary.describe()}.", text, i)
+        raise AnswerError(_norm_refused(vocabulary), text, i)
     raise AnswerError(f"'\\{name}' is not allowed here. Allowed names: {vocabulary.describe()}.", text, i)
 
 

@@ -65,19 +65,26 @@ def norm(vector: str) -> tuple[re.Pattern, ...]:
 
 
 def squared_distance(f: str, x: str, first: str, second: str) -> tuple[re.Pattern, ...]:
-    """The paper's `||f(x^a) - f(x^p)||_2^2` (also with `\\left(`, braces, `x^{a}`)."""
+    """The squared distance of two embeddings, `||f(x^a) - f(x^p)||_2^2` as the paper writes it, and its common
+    variants: the label as a superscript or a subscript (`x^{a}`, `x_a`), `f` of the label itself (`f(a)`), the
+    labels standing for the embeddings (`||a - p||^2`), either order (`||f(x^p) - f(x^a)||^2`)."""
     def image(label: str) -> str:
-        return (rf"{re.escape(f)}\s*(?:\\left\s*)?\(\s*{re.escape(x)}\s*\^\s*(?:\{{\s*{label}\s*\}}|{label})"
-                rf"\s*(?:\\right\s*)?\)")
-    return (re.compile(_bars(rf"{image(first)}\s*-\s*{image(second)}") + _SQUARED),)
+        l = re.escape(label)
+        point = rf"(?:{re.escape(x)}\s*[\^_]\s*(?:\{{\s*{l}\s*\}}|{l}(?![A-Za-z0-9]))|{l}(?![A-Za-z0-9]))"
+        applied = rf"{re.escape(f)}\s*(?:\\left\s*)?\(\s*{point}\s*(?:\\right\s*)?\)"
+        return rf"(?:{applied}|(?<![A-Za-z\\]){l}(?![A-Za-z0-9_(]))"
+    difference = rf"(?:{image(first)}\s*-\s*{image(second)}|{image(second)}\s*-\s*{image(first)})"
+    return (re.compile(_bars(difference) + _SQUARED),)
 
 
 def norm_squared(vector: str) -> tuple[re.Pattern, ...]:
-    """Spellings of the squared norm of `vector`: `||q||^2`, `\\|q\\|^2`, `\\|q\\|_2^2`, `q^T q`, `q q^T`."""
+    """Spellings of the squared norm of `vector`: `||q||^2`, `\\|q\\|^2`, `\\|q\\|_2^2`, `q^T q`, `q q^T`,
+    `q \\cdot q` (as `q \\cdot k` is the inner product)."""
     v = re.escape(vector)
     return (re.compile(_bars(v) + _SQUARED),
             re.compile(rf"{v}{_TRANSPOSE}{_DOT}{v}(?![A-Za-z_])"),
-            re.compile(rf"{v}{_DOT}{v}{_TRANSPOSE}"))
+            re.compile(rf"{v}{_DOT}{v}{_TRANSPOSE}"),
+            re.compile(rf"{v}\s*(?:\\cdot|\*|\.|·)\s*{v}(?![A-Za-z_]|\s*\^)"))   # `k \cdot k`, not `k \cdot k^2`
 
 
 def inner_product(left: str, right: str) -> tuple[re.Pattern, ...]:
@@ -90,6 +97,12 @@ def inner_product(left: str, right: str) -> tuple[re.Pattern, ...]:
                      re.compile(rf"\\langle\s*{a}\s*,\s*{b}\s*\\rangle"),
                      re.compile(rf"{a}\s*(?:\\cdot|\*|\.|·)\s*{b}(?![A-Za-z_])")]
     return tuple(patterns)
+
+
+def _bar_spelling(name: Name) -> str | None:
+    """The name's first plain spelling with norm bars, LaTeX (`\\|q\\|^2`) before ASCII (`||q||^2`)."""
+    spellings = [a for a in name.aliases if isinstance(a, str)]
+    return next((a for a in spellings if "\\|" in a), next((a for a in spellings if "||" in a), None))
 
 
 @dataclass(frozen=True)
@@ -138,12 +151,26 @@ class Vocabulary:
         return self.symbols[name]
 
     def describe(self) -> str:
-        """`N, D, D_random (also D_{random}, D_r), ...` for messages about unknown names."""
+        """`N, D, D_random (also D_{random}, D_r), ...` for messages about unknown names; a name that may be
+        written as a norm shows that spelling too (`d_ap (also d_{ap}, d_{a,p}, \\|f(x^a) - f(x^p)\\|^2)`)."""
         described = []
         for n in self.names:
             shown = [a for a in n.aliases if isinstance(a, str)][:2]
+            bars = _bar_spelling(n)
+            if bars is not None and not any("|" in a for a in shown):
+                shown.append(bars)
             described.append(f"{n.name} (also {', '.join(shown)})" if shown else n.name)
         return ", ".join(described)
+
+    def norm_spellings(self, containing: str = "") -> list[str]:
+        """How this vocabulary's norms are written, `\\|q\\|^2 (q_sq)`, for messages about a norm or a vector
+        that could not be read (only those containing `containing`, when given)."""
+        found = []
+        for n in self.names:
+            bars = _bar_spelling(n)
+            if bars is not None and re.search(rf"(?<![A-Za-z]){re.escape(containing)}(?![A-Za-z])", bars):
+                found.append(f"{bars} ({n.name})")
+        return found
 
     def latex_names(self) -> dict[sympy.Symbol, str]:
         return {self.symbols[n.name]: n.latex for n in self.names if n.latex and n.name in self.symbols}

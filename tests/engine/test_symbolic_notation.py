@@ -108,6 +108,27 @@ def test_a_norm_around_something_else_says_so_instead_of_blaming_the_bars():
     assert "norm is read only around a vector" in verdict.feedback
 
 
+def test_a_refused_norm_names_the_questions_own_norms():
+    """The message once named kernel_attention's \\|q\\|^2 inside a triplet_loss question."""
+    verdict = SEMI_HARD_CONDITION(r"\|f(x_p) - f(x_n)\|^2 < \|f(x_a) - f(x_n)\|^2 < \|f(x_p) - f(x_n)\|^2 + \alpha")
+    assert verdict.status is Status.INVALID
+    assert r"\|f(x^a) - f(x^p)\|^2 (d_ap)" in verdict.feedback and r"\|q\|" not in verdict.feedback
+    unknown = SEMI_HARD_CONDITION("||f(x_a) - f(x_p)|| < ||f(x_a) - f(x_n)||")       # unsquared: f is read only there
+    assert unknown.status is Status.INVALID and "Unknown name 'f'" in unknown.feedback
+    assert r"as in \|f(x^a) - f(x^p)\|^2 (d_ap)" in unknown.feedback
+    assert r"d_ap (also d_{ap}, d_{a,p}, \|f(x^a) - f(x^p)\|^2)" in unknown.feedback
+    key = decomposition_checks[2].judge(r"\exp\left(\frac{k^2}{2\sigma^2}\right)")
+    assert key.status is Status.INVALID and r"as in \|k\|^2 (k_sq)" in key.feedback
+    cost = causal_cost_checks[0].judge(r"O(N \|q\|^2)")
+    assert cost.status is Status.INVALID and "no norms" in cost.feedback
+
+
+def test_unicode_scripts_are_read_as_scripts():
+    assert parse_answer("‖f(xᵃ) − f(xᵖ)‖²", T).text == "||f(x^a) - f(x^p)||^2"
+    assert parse_answer("‖f(xₐ) − f(xₚ)‖₂²", T).text == "||f(x_a) - f(x_p)||_2^2"
+    assert parse_answer("D⁻¹", K).text == "D^{-1}"
+
+
 def test_qquad_between_conditions_is_a_conjunction_not_a_product():
     """It was silently parsed as a product and marked wrong."""
     verdict = SEMI_HARD_CONDITION(r"d_{an} > d_{ap} \qquad d_{an} < d_{ap} + \alpha")
@@ -188,6 +209,8 @@ def test_unreadable_model_costs_are_invalid_not_failed():
 
 STEP_EXAMPLES = {
     "unicode-symbols": ("exp(‖q‖²/(2σ²))", K),
+    "unicode-superscripts": ("‖f(xᵃ) − f(xᵖ)‖² < ‖f(xᵃ) − f(xⁿ)‖²", T),
+    "unicode-subscripts": ("‖f(xₐ) − f(xₚ)‖₂² < ‖f(xₐ) − f(xₙ)‖₂²", T),
     "code-quotes": ("`exp(q_sq/(2 sigma^2))`", K),
     "math-delimiters": (r"$\exp(\|q\|^2/(2\sigma^2))$", K),
     "boxed": (r"\boxed{\sigma^2 = \sqrt{D}}", K),

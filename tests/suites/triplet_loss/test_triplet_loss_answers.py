@@ -14,12 +14,14 @@ def judge(question, answer, words=""):
 # ---- (a) architectures ----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("answer", [["Zeiler&Fergus", "GoogLeNet"], ["Inception-based (NN2)", "Zeiler-Fergus-based (NN1)"],
-                                    ["ZF net (NN1)", "Inception (NN2)"], ["nn1", "nn2"]])
+                                    ["ZF net (NN1)", "Inception (NN2)"], ["nn1", "nn2"], ["ZFNet", "GoogLeNet"],
+                                    ["ZF Net", "Inception"], ["ZF-Net", "Google Net"], ["Zeiler-Fergus", "NN-2"]])
 def test_both_families_in_any_order_and_spelling_get_the_point(answer):
     assert judge("architectures", answer).status is Status.PASSED
 
 
-@pytest.mark.parametrize("answer", [["Zeiler & Fergus", "ResNet"], ["Inception", "VGG"]])
+@pytest.mark.parametrize("answer", [["Zeiler & Fergus", "ResNet"], ["Inception", "VGG"], ["ZFX", "Inception"],
+                                    ["AlexNet", "Inception"]])
 def test_one_family_is_not_enough(answer):
     verdict = judge("architectures", answer)
     assert verdict.status is Status.FAILED and verdict.fraction == 0.0 and "not recognised" in verdict.feedback
@@ -99,6 +101,28 @@ def test_a_non_strict_lower_bound_loses_what_the_code_loses(answer):
     """Eq. 4 is strict; the code's `>=` loses 0.5 of semi_hard with this note, the answer 0.5 of 2 (README)."""
     verdict = judge("semi_hard_definition", answer)
     assert (verdict.status, verdict.note, verdict.fraction) == (Status.FAILED, "semi-hard-not-strict", 0.75)
+
+
+@pytest.mark.parametrize("answer", [
+    r"\|f(x_a) - f(x_p)\|^2 < \|f(x_a) - f(x_n)\|^2 < \|f(x_a) - f(x_p)\|^2 + \alpha",
+    r"\|f(x_a) - f(x_p)\|_2^2 < \|f(x_a) - f(x_n)\|_2^2 < \|f(x_a) - f(x_p)\|_2^2 + \alpha",
+    r"\|f(a) - f(p)\|^2 < \|f(a) - f(n)\|^2 < \|f(a) - f(p)\|^2 + \alpha",
+    "||f(x_a) - f(x_p)||^2 < ||f(x_a) - f(x_n)||^2 < ||f(x_a) - f(x_p)||^2 + alpha",
+    "‖f(x_a) − f(x_p)‖² < ‖f(x_a) − f(x_n)‖² < ‖f(x_a) − f(x_p)‖² + α",
+    "‖f(xᵃ) − f(xᵖ)‖² < ‖f(xᵃ) − f(xⁿ)‖² < ‖f(xᵃ) − f(xᵖ)‖² + α",
+    "‖a − p‖² < ‖a − n‖² < ‖a − p‖² + α"])
+def test_the_condition_in_squared_norms_gets_both_points(answer):
+    assert judge("semi_hard_definition", answer).status is Status.PASSED
+
+
+@pytest.mark.parametrize("answer, note", [
+    (r"\|f(x_a) - f(x_n)\|^2 < \|f(x_a) - f(x_p)\|^2", "hard-negative-condition"),
+    (r"\|f(x_a) - f(x_p)\|^2 < \|f(x_a) - f(x_n)\|^2", "missing-margin-bound"),
+    ("‖a − n‖² < ‖a − p‖² + α", "missing-lower-bound"),
+    (r"\|f(x_a) - f(x_n)\|^2 < \|f(x_a) - f(x_p)\|^2 < \|f(x_a) - f(x_n)\|^2 + \alpha", "not-equivalent")])
+def test_roles_mixed_up_in_norms_stay_wrong(answer, note):
+    verdict = judge("semi_hard_definition", answer)
+    assert verdict.status is Status.FAILED and verdict.note == note
 
 
 def test_an_unknown_symbol_is_invalid():
