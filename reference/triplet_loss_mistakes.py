@@ -10,7 +10,8 @@ from __future__ import annotations
 import torch
 
 from .conventions import Convention
-from .triplet_loss import pairwise_distances, triplet_mask
+from .triplet_loss import (batch_all_triplet_loss, batch_hard_triplet_loss, pairwise_distances, semi_hard_triplet_loss,
+                           triplet_mask)
 
 
 def _masks(labels):
@@ -93,6 +94,26 @@ def batch_all_fraction_over_all_index_triplets(labels, E, margin, squared=False)
     return L.sum() / positive.sum().clamp(min=1), positive.double().mean()
 
 
+def batch_all_margin_outside_hinge(labels, E, margin, squared=False):
+    """[d(a, p) - d(a, n)]_+ + margin: the margin added after the hinge, so every valid triplet has loss >= margin
+    (and counts as positive)."""
+    D = pairwise_distances(E, squared)
+    valid = triplet_mask(labels)
+    L = (torch.relu(D[:, :, None] - D[:, None, :]) + margin) * valid
+    num_positive = (L > 0).sum()
+    return L.sum() / num_positive.clamp(min=1), num_positive / valid.sum().clamp(min=1)
+
+
+def batch_all_always_squared(labels, E, margin, squared=False):
+    """Squared distances whatever `squared` says (FaceNet's eq. 3 hard-coded)."""
+    return batch_all_triplet_loss(labels, E, margin, squared=True)
+
+
+def batch_all_always_euclidean(labels, E, margin, squared=False):
+    """Euclidean distances whatever `squared` says."""
+    return batch_all_triplet_loss(labels, E, margin, squared=False)
+
+
 # ------------------------------------------------------------------------------------------ batch_hard
 def _batch_hard(labels, E, margin, squared, hardest_negative):
     D = pairwise_distances(E, squared)
@@ -137,6 +158,27 @@ def batch_hard_mean_over_all_anchors(labels, E, margin, squared=False):
     return torch.relu(hardest_pos - hardest_neg + margin).mean()
 
 
+def batch_hard_margin_outside_hinge(labels, E, margin, squared=False):
+    """relu(max_p d(a, p) - min_n d(a, n)) + margin: every anchor is charged the margin, satisfied or not."""
+    D = pairwise_distances(E, squared)
+    pos, neg = _masks(labels)
+    anchors = pos.any(1) & neg.any(1)
+    if not anchors.any():
+        return torch.zeros((), dtype=E.dtype)
+    hardest = torch.where(pos, D, -torch.inf).amax(1) - torch.where(neg, D, torch.inf).amin(1)
+    return (torch.relu(hardest) + margin)[anchors].mean()
+
+
+def batch_hard_always_squared(labels, E, margin, squared=False):
+    """Squared distances whatever `squared` says."""
+    return batch_hard_triplet_loss(labels, E, margin, squared=True)
+
+
+def batch_hard_always_euclidean(labels, E, margin, squared=False):
+    """Euclidean distances whatever `squared` says."""
+    return batch_hard_triplet_loss(labels, E, margin, squared=False)
+
+
 # ------------------------------------------------------------------------------------------ semi_hard
 def _semi_hard(labels, E, margin, squared, candidate, fallback=True):
     D = pairwise_distances(E, squared)
@@ -174,6 +216,30 @@ def semi_hard_not_strict(labels, E, margin, squared=True):
 def semi_hard_default_not_squared(labels, E, margin, squared=False):
     """Right, but with squared=False as the default (FaceNet and the spec use squared distances)."""
     return _semi_hard(labels, E, margin, squared, lambda d_ap, d_an, m: d_an > d_ap)
+
+
+def semi_hard_margin_outside_hinge(labels, E, margin, squared=True):
+    """The right negatives, but [d(a, p) - d(a, n)]_+ + margin: every pair is charged the margin."""
+    D = pairwise_distances(E, squared)
+    pos, neg = _masks(labels)
+    d_ap, d_an = D[:, :, None], D[:, None, :]
+    semi_hard = neg[:, None, :] & (d_an > d_ap)
+    closest = torch.where(semi_hard, d_an, torch.inf).amin(2)
+    farthest = torch.where(neg, D, -torch.inf).amax(1)
+    d_neg = torch.where(semi_hard.any(2), closest, farthest[:, None])
+    pairs = pos & neg.any(1)[:, None]
+    per_pair = torch.where(pairs, torch.relu(D - d_neg) + margin, 0.0)
+    return per_pair.sum() / pairs.sum().clamp(min=1)
+
+
+def semi_hard_always_squared(labels, E, margin, squared=True):
+    """Squared distances whatever `squared` says (tf.contrib's triplet_semihard_loss has no option)."""
+    return semi_hard_triplet_loss(labels, E, margin, squared=True)
+
+
+def semi_hard_always_euclidean(labels, E, margin, squared=True):
+    """Euclidean distances whatever `squared` says."""
+    return semi_hard_triplet_loss(labels, E, margin, squared=False)
 
 
 # ------------------------------------------------------------------------------------------ conventions of the field
@@ -311,6 +377,9 @@ CONVENTIONS = (
              "Batch-all averages over the triplets whose loss is > 0, not over all valid triplets.",
              "a plain .mean() over the valid triplets"),
     _right(MINING[0], batch_all_with_epsilons, "batch_all", "Moindrot's tensorflow-triplet-loss"),
+    _mistake(MINING[0], batch_all_always_squared, "batch_all", "ignores-squared",
+             "The loss uses the distances `squared` asks for: with squared=False, d is the Euclidean distance "
+             "||E_a - E_b||, not its square.", "davidsandberg/facenet's triplet_loss (squared L2 hard-coded)"),
     _mistake(MINING[1], batch_hard_mean_over_positive_anchors, "batch_hard", "averaged-over-positive-anchors",
              "Batch-hard averages over every anchor that has a positive and a negative, including those whose "
              "loss is already 0.", "pytorch-metric-learning's AvgNonZeroReducer with a batch-hard miner"),
@@ -318,6 +387,9 @@ CONVENTIONS = (
              "Anchors without a positive or without a negative are left out of the mean.",
              "Moindrot's batch-hard (mean over all B anchors)"),
     _right(MINING[1], batch_hard_with_large_constants, "batch_hard", "person re-id baselines (1e9 fillers)"),
+    _mistake(MINING[1], batch_hard_always_squared, "batch_hard", "ignores-squared",
+             "The loss uses the distances `squared` asks for: with squared=False, d is the Euclidean distance "
+             "||E_a - E_b||, not its square.", "FaceNet's squared L2 (eq. 3) hard-coded"),
     _mistake(MINING[2], semi_hard_without_fallback, "semi_hard", "no-farthest-negative-fallback",
              "A pair with no negative farther than its positive uses the anchor's farthest negative.",
              "semi-hard selection without TensorFlow Addons' fallback"),
@@ -331,6 +403,9 @@ CONVENTIONS = (
              "Every ordered pair (a, p) is a triplet's anchor and positive: (p, a) mines p's own negatives.",
              "itertools.combinations over the indices of a class"),
     _right(MINING[2], semi_hard_in_float32, "semi_hard", "float32 embeddings"),
+    _mistake(MINING[2], semi_hard_always_squared, "semi_hard", "ignores-squared",
+             "The loss uses the distances `squared` asks for: with squared=False, d is the Euclidean distance "
+             "||E_a - E_b||, not its square.", "tf.contrib's triplet_semihard_loss (squared distances, no option)"),
 )
 
 

@@ -104,24 +104,45 @@ def edge_loss_calls(function: str) -> list[Call]:
 # ------------------------------------------------------------------------------------------------ batch_all
 BATCH_ALL = random_loss_calls("batch_all_triplet_loss", seeds=(61, 62, 63, 64, 65))
 ON_OWN_BATCH_ALL = on_own_helpers(ref.batch_all_from_distances, default_squared=False, mask=True)
-BATCH_ALL_MISTAKES = [
+MARGIN_IN_THE_HINGE = ("The margin goes inside the hinge: [d(a, p) - d(a, n) + margin]_+; adding it after the "
+                       "max(0, .) charges every {unit} the margin, even when the triplet is already satisfied.")
+ALWAYS_SQUARED = ("Your loss uses squared distances whatever `squared` says; with squared=False, d is the Euclidean "
+                  "distance ||E_a - E_b||: pass `squared` on to pairwise_distances.")
+ALWAYS_EUCLIDEAN = ("Your loss uses Euclidean distances whatever `squared` says; with squared=True, d is the squared "
+                    "distance ||E_a - E_b||^2: pass `squared` on to pairwise_distances.")
+
+
+def loss_slips(margin_outside_hinge: Callable, always_squared: Callable, always_euclidean: Callable,
+               unit: str) -> list[Mistake]:
+    """The slips any of the three losses can make: the margin after the hinge, `squared` ignored either way."""
+    return [Mistake("margin-outside-hinge", margin_outside_hinge, MARGIN_IN_THE_HINGE.format(unit=unit)),
+            Mistake("ignores-squared", always_squared, ALWAYS_SQUARED),
+            Mistake("ignores-squared", always_euclidean, ALWAYS_EUCLIDEAN)]
+
+
+BATCH_ALL_SLIPS = loss_slips(wrong.batch_all_margin_outside_hinge, wrong.batch_all_always_squared,
+                             wrong.batch_all_always_euclidean, "valid triplet")
+BATCH_ALL_LOSS_MISTAKES = [
     Mistake("averaged-over-all-valid", wrong.batch_all_mean_over_valid,
             "Your loss is the mean over all valid triplets; batch-all divides by the number of triplets whose loss "
             "is > 0 (the easy triplets, with loss 0, would dilute it)."),
     Mistake("summed-not-averaged", wrong.batch_all_summed,
             "Your loss is the sum of eq. 3 over the triplets; batch-all takes the mean over those with loss > 0."),
+]
+BATCH_ALL_FRACTION_MISTAKES = [
     Mistake("fraction-over-all-index-triplets", wrong.batch_all_fraction_over_all_index_triplets,
             "Your fraction_positive divides by all B^3 index triplets; divide by the number of valid triplets (the "
             "True entries of the mask)."),
 ]
+BATCH_ALL_MISTAKES = BATCH_ALL_LOSS_MISTAKES + BATCH_ALL_FRACTION_MISTAKES + BATCH_ALL_SLIPS
 
 batch_all_checks = [
     returns("loss: mean of eq. 3 over the triplets with positive loss", 2.0, BATCH_ALL, ref.batch_all_triplet_loss,
-            part=0, what="the loss", mistakes=BATCH_ALL_MISTAKES[:2], given=[ON_OWN_BATCH_ALL],
+            part=0, what="the loss", mistakes=BATCH_ALL_LOSS_MISTAKES + BATCH_ALL_SLIPS, given=[ON_OWN_BATCH_ALL],
             concept="The loss is the mean of [d(a, p) - d(a, n) + margin]_+ over the valid triplets whose loss is > 0."),
     returns("fraction_positive: share of valid triplets with positive loss", 1.0, BATCH_ALL, ref.batch_all_triplet_loss,
-            part=1, what="fraction_positive", mistakes=BATCH_ALL_MISTAKES[2:], given=[ON_OWN_BATCH_ALL],
-            concept="fraction_positive = (valid triplets with loss > 0) / (valid triplets)."),
+            part=1, what="fraction_positive", mistakes=BATCH_ALL_FRACTION_MISTAKES + BATCH_ALL_SLIPS,
+            given=[ON_OWN_BATCH_ALL], concept="fraction_positive = (valid triplets with loss > 0) / (valid triplets)."),
     returns("handles singletons; (0, 0) without valid triplets or positive losses", 1.0,
             edge_loss_calls("batch_all_triplet_loss"), ref.batch_all_triplet_loss, what="(loss, fraction_positive)",
             mistakes=BATCH_ALL_MISTAKES, given=[ON_OWN_BATCH_ALL], visibility="hidden",
@@ -150,6 +171,8 @@ BATCH_HARD_MISTAKES = [
     Mistake("averaged-over-all-anchors", wrong.batch_hard_mean_over_all_anchors,
             "Your mean runs over all B anchors; anchors without a positive or without a negative are left out of "
             "the mean (and the loss is 0 when no anchor is left)."),
+    *loss_slips(wrong.batch_hard_margin_outside_hinge, wrong.batch_hard_always_squared,
+                wrong.batch_hard_always_euclidean, "anchor"),
 ]
 BATCH_HARD_MISTAKES += catalogued("batch_hard", BATCH_HARD_MISTAKES)
 
@@ -171,6 +194,10 @@ SEMI_HARD = random_loss_calls("semi_hard_triplet_loss", seeds=(81, 82, 83, 84, 8
 ON_OWN_SEMI_HARD = on_own_helpers(ref.semi_hard_from_distances, default_squared=True)
 # points 0 and 3 (class 0), 1 and 2 (class 1) on a line, where some d(a, n) equal d(a, p)
 LINE = loss_call("semi_hard_triplet_loss", np.array([0, 0, 1, 1]), np.array([[0.0], [3.0], [1.0], [2.0]]), 0.5, False)
+# the same line and a class-2 point at 6: a pair whose semi-hard negative lies beyond the margin (loss 0) and
+# fallback pairs inside it, so a margin added after the hinge (1.0 on LINE) is told from a non-strict test
+LINE_AND_FAR = loss_call("semi_hard_triplet_loss", np.array([0, 0, 1, 1, 2]),
+                         np.array([[0.0], [3.0], [1.0], [2.0], [6.0]]), 0.5, False)
 SEMI_HARD_MISTAKES = [
     Mistake("no-farthest-negative-fallback", wrong.semi_hard_without_fallback,
             "When no negative is farther than the positive, the pair uses the farthest negative of the anchor; yours "
@@ -186,6 +213,8 @@ SEMI_HARD_MISTAKES = [
             "default (FaceNet's eq. 3 and 4)."),
     Mistake("semi-hard-not-strict", wrong.semi_hard_not_strict,
             "Your semi-hard test is d(a, n) >= d(a, p); eq. 4 is strict, d(a, n) > d(a, p)."),
+    *loss_slips(wrong.semi_hard_margin_outside_hinge, wrong.semi_hard_always_squared,
+                wrong.semi_hard_always_euclidean, "positive pair"),
 ]
 SEMI_HARD_MISTAKES += catalogued("semi_hard", SEMI_HARD_MISTAKES)
 RANDOM_SEMI_HARD = next(c for c in wrong.CONVENTIONS if c.note == "random-semi-hard-negative")
@@ -218,7 +247,8 @@ semi_hard_checks = [
     returns("handles singletons; 0 without negatives", 1.0, edge_loss_calls("semi_hard_triplet_loss"),
             ref.semi_hard_triplet_loss, what="the loss", mistakes=SEMI_HARD_MISTAKES, given=[ON_OWN_SEMI_HARD],
             visibility="hidden", concept="Pairs whose anchor has no negative are left out; with no pair left the loss is 0."),
-    returns("a negative exactly as far as the positive is not semi-hard", 0.5, [LINE], ref.semi_hard_triplet_loss,
+    returns("a negative exactly as far as the positive is not semi-hard", 0.5, [LINE, LINE_AND_FAR],
+            ref.semi_hard_triplet_loss,
             what="the loss", mistakes=SEMI_HARD_MISTAKES, given=[ON_OWN_SEMI_HARD], visibility="hidden",
             concept="Eq. 4 is strict: a semi-hard negative has d(a, n) > d(a, p); one at exactly d(a, p) is not "
                     "semi-hard (but may still be the farthest negative of the fallback)."),

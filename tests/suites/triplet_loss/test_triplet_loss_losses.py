@@ -61,6 +61,19 @@ MISTAKES = [
     ("semi_hard", "semi_hard_triplet_loss", wrong.semi_hard_default_not_squared, "fallback", "semi-hard-default-not-squared"),
     ("semi_hard", "semi_hard_triplet_loss", wrong.semi_hard_not_strict, "exactly as far", "semi-hard-not-strict"),
 ]
+SLIPS = [(question, function, getattr(wrong, f"{question}_{slip}"), note)     # each named on every check it fails
+         for question, function in LOSSES.items()
+         for slip, note in [("margin_outside_hinge", "margin-outside-hinge"), ("always_squared", "ignores-squared"),
+                            ("always_euclidean", "ignores-squared")]]
+MISTAKES += [(question, function, mistake, words, note) for question, function, mistake, note in SLIPS
+             for words in {"batch_all": ["loss:"], "batch_hard": ["hardest positive"], "semi_hard": ["fallback"]}[question]]
+
+
+@pytest.mark.parametrize("question, function, mistake, note", SLIPS, ids=[m[2].__name__ for m in SLIPS])
+def test_a_slip_is_named_on_every_check_of_its_question_that_it_fails(question, function, mistake, note):
+    verdicts = question_verdicts(question, **{function: mistake})
+    failed = {name: v for name, v in verdicts.items() if v.status is not Status.PASSED}
+    assert failed and all(v.note == note for v in failed.values()), verdicts
 
 
 @pytest.mark.parametrize("question, function, mistake, words, note", MISTAKES, ids=[m[-1] for m in MISTAKES])
@@ -82,7 +95,9 @@ def test_the_example_mistakes_are_named_on_their_question():
                                  ("wrong-batch-hard-max-negative", "batch_hard", "hardest-negative-is-farthest"),
                                  ("wrong-batch-hard-masked-zeros", "batch_hard", "masked-zeros-as-min-negative"),
                                  ("wrong-semi-hard-no-fallback", "semi_hard", "no-farthest-negative-fallback"),
-                                 ("wrong-semi-hard-margin-condition", "semi_hard", "negative-beyond-margin")]:
+                                 ("wrong-semi-hard-margin-condition", "semi_hard", "negative-beyond-margin"),
+                                 ("wrong-batch-hard-margin-outside-hinge", "batch_hard", "margin-outside-hinge"),
+                                 ("wrong-batch-all-always-squared", "batch_all", "ignores-squared")]:
         verdicts = question_verdicts(question, **example(name))
         assert any(v.note == note and v.fraction == 0.0 for v in verdicts.values()), (name, verdicts)
 
