@@ -45,8 +45,7 @@ def _run(submission: Submission, calls: list, sandbox: Sandbox,
     slow = named_cell(submission.files[submission.code_file], run.slow_cell) if run.slow_cell else None
     full_peak = run.peak_memory_mib
     run = sandbox.run(submission, calls, submission.code_file, notebook_mode="definitions", preload=preload)
-    run = dataclasses.replace(run, peak_memory_mib=max((p for p in (full_peak, run.peak_memory_mib) if p is not None),
-                                                       default=None))
+    run = dataclasses.replace(run, peak_memory_mib=max(filter(None, (full_peak, run.peak_memory_mib)), default=None))
     why = (f"running every cell took longer than {sandbox.limits.import_timeout_s:g} s, so only imports, "
            "functions, classes and constants were run")
     return run, {"mode": "definitions", "cells": list(run.cells or ()), "why": why, "slow_cell": slow}
