@@ -16,6 +16,7 @@ Nothing here calls `eval`, `exec`, `sympify` or `parse_expr`.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import sympy
@@ -79,7 +80,9 @@ def parse_answer(raw: str, vocabulary: Vocabulary, *, big_o: bool = False) -> An
     if not text:
         raise AnswerError("The answer is empty.")
     is_latex = "\\" in text or "{" in text
-    text, tokens, label = _drop_label(text, vocabulary, is_latex, big_o)
+    text, tokens, label = _drop_words_around_bound(text, vocabulary, is_latex) if big_o else (text, None, ())
+    if tokens is None:
+        text, tokens, label = _drop_label(text, vocabulary, is_latex, big_o)
     steps += label
     if len(tokens) > MAX_TOKENS:
         raise AnswerError(f"The answer has more than {MAX_TOKENS} symbols.")
@@ -130,6 +133,47 @@ def _drop_label(text: str, vocabulary: Vocabulary, latex: bool, big_o: bool):
         if not rest:
             raise
         return rest, tokenize(rest, vocabulary, latex=latex, big_o=big_o), ("label-dropped",)
+
+
+# ---------------------------------------------------------------------------------------------- words around a bound
+_BOUND = re.compile(r"\\mathcal\s*\{\s*(?:O|\\Theta)\s*\}|\\mathcal\s*O|\\(?:mathrm|operatorname|mathbf)\s*\{\s*O\s*\}"
+                    r"|\\?Theta(?![A-Za-z])|(?<![A-Za-z_])O(?=\s*(?:\(|\\left|\[))")
+_WORDS_BEFORE = re.compile(r"(?:(?:about|approximately|roughly|around|it\s+is|the\s+cost\s+is|cost|is|~|≈|\\approx|\\sim"
+                           r"|:)\s*)*", re.I)
+_WORDS_AFTER = re.compile(r"\s*(?:(?:time|operations|ops|flops|multiplications|in\s+total|total|overall)\s*)*"
+                          r"(?:[,;].*)?[.\s]*", re.I | re.S)
+
+
+def _drop_words_around_bound(text: str, vocabulary: Vocabulary, latex: bool):
+    """(text, tokens, steps) of the one bound in `text` when words that are not math stand around it and keep it
+    from being read: "about O(N D)", "O(N L M) time", "O(N D), linear in N" (a clause after a comma says
+    nothing about the bound). (text, None, ()) when that is not the case: the answer is read as written."""
+    starts = list(_BOUND.finditer(text))
+    end = _closing(text, starts[0].end()) if len(starts) == 1 else None
+    if end is None or (starts[0].start() == 0 and end == len(text)):
+        return text, None, ()
+    before, bound, after = text[:starts[0].start()], text[starts[0].start():end], text[end:]
+    if not (_WORDS_BEFORE.fullmatch(before.strip()) and _WORDS_AFTER.fullmatch(after)):
+        return text, None, ()
+    for candidate, steps in ((text, ()), (bound, ("words-around-bound",))):   # as written first: words may be math
+        try:
+            return candidate, tokenize(candidate, vocabulary, latex=latex, big_o=True), steps
+        except AnswerError:
+            pass
+    return text, None, ()
+
+
+def _closing(text: str, i: int) -> int | None:
+    """The index after the bracket that closes the first one at or after `i`."""
+    depth = 0
+    for j in range(i, len(text)):
+        if text[j] in _OPEN:
+            depth += 1
+        elif text[j] in _SHUT:
+            depth -= 1
+            if depth == 0:
+                return j + 1
+    return None
 
 
 def _top_level_equals(text: str) -> tuple[int, int] | None:
