@@ -20,11 +20,12 @@ from typing import Any, BinaryIO
 import numpy as np
 
 __all__ = ["Named", "Unsupported", "WireError", "encode_frame", "decode_frame", "read_frame", "write_frame",
-           "ALLOWED_DTYPES", "MAX_FRAME_BYTES"]
+           "ALLOWED_DTYPES", "COST_COUNTERS", "MAX_FRAME_BYTES"]
 
 ALLOWED_DTYPES = frozenset({"bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
                             "float16", "float32", "float64"})
 MAX_FRAME_BYTES = 512 * 2**20        # no honest answer to a grader's call is this big
+COST_COUNTERS = "cost counters"      # preloaded like a module: the counters' first use imports ~800 modules
 MAX_DEPTH = 32
 MAX_STRING = 100_000
 

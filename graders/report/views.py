@@ -334,7 +334,8 @@ def submission_view(result: dict, *, released: bool) -> dict[str, Any]:
                        for e in result.get("errors") or []],
             "notices": [cap(n, LIMITS["message"]) for n in result.get("notices") or []],
             "notebook": _notebook(result.get("notebook")), "elapsed_s": result.get("elapsed_s"),
-            "student_s": result.get("student_s"), "import_s": result.get("import_s") or 0.0, "layers": list(result.get("sandbox_layers") or []),
+            "student_s": result.get("student_s"), "import_s": result.get("import_s") or 0.0,
+            "layers": list(result.get("sandbox_layers") or []),
             "students": [cap(s.get("name") or s.get("email") or s.get("sid"), LIMITS["id"])["text"]
                          for s in result.get("students") or []],
             "late": result.get("late"),

@@ -315,13 +315,14 @@ def _warm_up():
 
 
 def _preload(modules):
-    """Import what the grader asks for, once, before any worker forks (see Sandbox._preload). "cost counters"
-    runs the counters once: their first op under a dispatch mode imports ~800 modules (torch._dynamo, sympy)."""
+    """Import what the grader asks for, once, before any worker forks (see Sandbox.prepare). wire.COST_COUNTERS
+    runs the counters once: their first op under a dispatch mode imports ~800 modules (torch._dynamo, sympy).
+    Torch stays at one thread whatever was imported, so forking stays safe."""
     import importlib
     failed = []
     for name in modules:
         try:
-            measure.warm_up() if name == "cost counters" else importlib.import_module(name)
+            measure.warm_up() if name == wire.COST_COUNTERS else importlib.import_module(name)
         except Exception:                              # noqa: BLE001 - the submissions will meet it themselves
             failed.append(name)
     torch.set_num_threads(1)

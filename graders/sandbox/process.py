@@ -12,6 +12,8 @@ replaced before the next student.
 """
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import os
 import select
 import shutil
@@ -19,8 +21,6 @@ import signal
 import subprocess
 import tempfile
 import time
-import dataclasses
-import itertools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -38,7 +38,6 @@ _KINDS = Path(__file__).resolve().parents[1] / "kinds"           # assignments' 
 _CHILD_FILES = (*(Path(__file__).with_name(f) for f in ("child.py", "worker.py", "named.py", "notebook.py", "measure.py")), Path(wire.__file__))
 START_TIMEOUT_S = 60.0
 PIPE_BYTES = 1 << 20
-COST_COUNTERS = "cost counters"          # preloaded like a module: the counters' first use imports ~800 modules
 LEFTOVER_BYTES = 128 * 2**20             # memory still charged to the slot after a submission: restart it
 DRAIN_S = 5.0                            # the kernel frees a dead IPC namespace's memory over a second or two
 
@@ -207,7 +206,7 @@ class Sandbox:
         to the submissions. `run` does this too; called first, none of it is timed as a submission's."""
         if self._process is None or self._process.poll() is not None:
             self._start()
-        wanted = [*preload, *([COST_COUNTERS] if cost_counters else [])]
+        wanted = [*preload, *([wire.COST_COUNTERS] if cost_counters else [])]
         missing = [m for m in wanted if m not in self._preloaded]
         if not missing:
             return

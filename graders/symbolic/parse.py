@@ -23,7 +23,7 @@ import sympy
 
 from .grammar import parse_tokens
 from .notation import normalise
-from .tokens import MAX_LENGTH, AnswerError, Token, check_brackets, tokenize
+from .tokens import BOUND_WRAPPER, MAX_LENGTH, AnswerError, Token, check_brackets, tokenize
 from .vocabulary import Vocabulary
 
 __all__ = ["Answer", "Clause", "parse_answer", "parse_expression", "AnswerError", "to_latex"]
@@ -80,9 +80,13 @@ def parse_answer(raw: str, vocabulary: Vocabulary, *, big_o: bool = False) -> An
     if not text:
         raise AnswerError("The answer is empty.")
     is_latex = "\\" in text or "{" in text
-    text, tokens, label = _drop_words_around_bound(text, vocabulary, is_latex) if big_o else (text, None, ())
-    if tokens is None:
+    try:
         text, tokens, label = _drop_label(text, vocabulary, is_latex, big_o)
+    except AnswerError:
+        found = _bound_among_words(text, vocabulary, is_latex) if big_o else None
+        if found is None:
+            raise
+        text, tokens, label = found
     steps += label
     if len(tokens) > MAX_TOKENS:
         raise AnswerError(f"The answer has more than {MAX_TOKENS} symbols.")
@@ -136,31 +140,27 @@ def _drop_label(text: str, vocabulary: Vocabulary, latex: bool, big_o: bool):
 
 
 # ---------------------------------------------------------------------------------------------- words around a bound
-_BOUND = re.compile(r"\\mathcal\s*\{\s*(?:O|\\Theta)\s*\}|\\mathcal\s*O|\\(?:mathrm|operatorname|mathbf)\s*\{\s*O\s*\}"
-                    r"|\\?Theta(?![A-Za-z])|(?<![A-Za-z_])O(?=\s*(?:\(|\\left|\[))")
 _WORDS_BEFORE = re.compile(r"(?:(?:about|approximately|roughly|around|it\s+is|the\s+cost\s+is|cost|is|~|≈|\\approx|\\sim"
                            r"|:)\s*)*", re.I)
 _WORDS_AFTER = re.compile(r"\s*(?:(?:time|operations|ops|flops|multiplications|in\s+total|total|overall)\s*)*"
                           r"(?:[,;].*)?[.\s]*", re.I | re.S)
 
 
-def _drop_words_around_bound(text: str, vocabulary: Vocabulary, latex: bool):
-    """(text, tokens, steps) of the one bound in `text` when words that are not math stand around it and keep it
-    from being read: "about O(N D)", "O(N L M) time", "O(N D), linear in N" (a clause after a comma says
-    nothing about the bound). (text, None, ()) when that is not the case: the answer is read as written."""
-    starts = list(_BOUND.finditer(text))
+def _bound_among_words(text: str, vocabulary: Vocabulary, latex: bool):
+    """For an answer that cannot be read as written: (bound, its tokens, steps) when it is one bound with words
+    that are not math around it: "about O(N D)", "O(N L M) time", "O(N D), linear in N" (a clause after a comma
+    says nothing about the bound). None otherwise, and when the bound itself cannot be read."""
+    starts = list(BOUND_WRAPPER.finditer(text))
     end = _closing(text, starts[0].end()) if len(starts) == 1 else None
-    if end is None or (starts[0].start() == 0 and end == len(text)):
-        return text, None, ()
+    if end is None:
+        return None
     before, bound, after = text[:starts[0].start()], text[starts[0].start():end], text[end:]
     if not (_WORDS_BEFORE.fullmatch(before.strip()) and _WORDS_AFTER.fullmatch(after)):
-        return text, None, ()
-    for candidate, steps in ((text, ()), (bound, ("words-around-bound",))):   # as written first: words may be math
-        try:
-            return candidate, tokenize(candidate, vocabulary, latex=latex, big_o=True), steps
-        except AnswerError:
-            pass
-    return text, None, ()
+        return None
+    try:
+        return bound, tokenize(bound, vocabulary, latex=latex, big_o=True), ("words-around-bound",)
+    except AnswerError:
+        return None
 
 
 def _closing(text: str, i: int) -> int | None:

@@ -16,7 +16,7 @@ import sympy
 
 from .vocabulary import Vocabulary
 
-__all__ = ["Token", "AnswerError", "tokenize", "check_brackets", "MAX_LENGTH", "MAX_DEPTH"]
+__all__ = ["Token", "AnswerError", "tokenize", "check_brackets", "BOUND_WRAPPER", "MAX_LENGTH", "MAX_DEPTH"]
 
 MAX_LENGTH = 500          # characters of one answer
 MAX_DEPTH = 30            # nested brackets
@@ -28,9 +28,11 @@ _KEYWORDS = (
     + [(re.compile(r"e"), "const", "e"), (re.compile(r"\\?pi(?![A-Za-z])"), "const", "pi"),
        (re.compile(r"and(?![A-Za-z])"), "sep", "and"), (re.compile(r"in(?![A-Za-z])"), "in", "in")]
 )
-_WRAPPERS = [(re.compile(p), "wrap", "O") for p in (
+_WRAPPER_PATTERNS = (
     r"O(?=\s*(?:\(|\[|\\left|\\big|\\Big))", r"\\?Theta(?![A-Za-z])",
-    r"\\mathcal\s*\{\s*(?:O|\\Theta)\s*\}", r"\\mathcal\s*O", r"\\(?:mathrm|operatorname|mathbf)\s*\{\s*O\s*\}")]
+    r"\\mathcal\s*\{\s*(?:O|\\Theta)\s*\}", r"\\mathcal\s*O", r"\\(?:mathrm|operatorname|mathbf)\s*\{\s*O\s*\}")
+_WRAPPERS = [(re.compile(p), "wrap", "O") for p in _WRAPPER_PATTERNS]
+BOUND_WRAPPER = re.compile("|".join(_WRAPPER_PATTERNS))     # O(, \mathcal{O}(, \Theta( ... anywhere in a text
 _CONSTANTS = {"e": sympy.E, "pi": sympy.pi}
 
 _TRANSPARENT = {"text", "mathrm", "textrm", "mathit", "operatorname", "mathsf", "mathbf", "boldsymbol", "mbox",
